@@ -1,0 +1,76 @@
+"""Faces: OpenCV Haar cascades (shipped inside opencv-python-headless 4.x) on sampled frames."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from ..schema import Evidence
+from .base import Analyzer, Context, register
+
+
+DETECT_SHORT = 288  # detect at this short side (px): faces that matter in a Reel are large
+HOOK_TIMES = (0.0, 0.5, 1.0, 1.5, 2.0, 2.5)
+
+
+class _Cascades:
+    def __init__(self):
+        base = cv2.data.haarcascades
+        self.face = cv2.CascadeClassifier(base + "haarcascade_frontalface_default.xml")
+        self.eyes = cv2.CascadeClassifier(base + "haarcascade_eye.xml")
+        if self.face.empty():
+            raise RuntimeError("Haar face cascade could not be loaded")
+
+    def detect(self, rgb: np.ndarray):
+        g = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+        s = DETECT_SHORT / min(g.shape)
+        if s < 1:
+            g = cv2.resize(g, (round(g.shape[1] * s), round(g.shape[0] * s)), interpolation=cv2.INTER_AREA)
+        g = cv2.equalizeHist(g)
+        m = max(24, int(min(g.shape) * 0.1))
+        faces = self.face.detectMultiScale(g, scaleFactor=1.15, minNeighbors=8, minSize=(m, m))
+        out = []
+        for (x, y, w, h) in (faces if len(faces) else []):
+            roi = g[y : y + h // 2 + h // 8, x : x + w]
+            eyes = self.eyes.detectMultiScale(roi, 1.1, 5, minSize=(max(6, w // 10),) * 2)
+            out.append((int(x), int(y), int(w), int(h), len(eyes) >= 2))
+        return out, g.shape
+
+
+@register
+class FacesAnalyzer(Analyzer):
+    name = "faces"
+    description = "frontal faces (Haar cascade) and eyes toward the camera on hook + sampled frames"
+    backend = "opencv-haar-frontalface"
+
+    def available(self):
+        p = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"
+        ok = not cv2.CascadeClassifier(p).empty()
+        return ok, p if ok else f"cascade missing at {p} (opencv-python-headless 5 dropped them; use 4.x)"
+
+    def compute(self, media, ctx: Context):
+        cas = _Cascades()
+        rows = []  # (t, n_faces, largest_area_fraction, eyes_to_camera)
+        seen = set()
+        hk = media.hook
+        hook_idx = sorted({int(np.argmin(np.abs(np.asarray(hk.times) - x))) for x in HOOK_TIMES}) if len(hk) else []
+        frames = [(hk.times[i], hk.frames[i]) for i in hook_idx] + list(zip(media.heavy.times, media.heavy.frames))
+        for t, f in frames:
+            key = round(t, 1)
+            if key in seen:
+                continue
+            seen.add(key)
+            det, (h, w) = cas.detect(f)
+            area = max((fw * fh for _, _, fw, fh, _ in det), default=0) / (h * w)
+            rows.append((t, len(det), area, any(e for *_, e in det)))
+        rows.sort()
+        t = np.array([r[0] for r in rows])
+        has = np.array([r[1] > 0 for r in rows])
+        hook = t < 3.0
+        ev = [Evidence(t=r[0], value=round(r[2], 4), note=f"{r[1]} face(s)") for r in rows if r[1]][:10]
+        return self.signal(values={
+            "face_fraction": float(has.mean()), "face_in_first_frame": bool(rows[0][1] > 0),
+            "face_in_first_3s": bool(has[hook].any()) if hook.any() else False,
+            "largest_face_area": float(max(r[2] for r in rows)),
+            "eyes_to_camera_fraction": float(np.mean([r[3] for r in rows if r[1]])) if has.any() else 0.0,
+            "frames_checked": len(rows),
+        }, timeline=[(r[0], float(r[1])) for r in rows], evidence=ev)

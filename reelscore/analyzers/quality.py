@@ -1,0 +1,60 @@
+"""Frame quality (trained on BIQ2021 human ratings) per sampled frame, and video quality by VSFA's
+subjectively-inspired temporal pooling of that timeline (viewers remember the worst moments)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..models.quality.vsfa import GAMMA, TAU, temporal_pool
+from ..schema import Evidence
+from .base import Analyzer, Context, register
+
+VSFA_SCALE = 10.0  # pool on MOS*10 so the softmin in VSFA's current term is selective, as on its MOS scale
+
+
+@register
+class QualityAnalyzer(Analyzer):
+    name = "quality"
+    version = "1"
+    description = "trained frame-quality MOS (EfficientNet-Lite0 features + ridge head, BIQ2021) and VSFA temporal pooling"
+    backend = "efficientnet-lite0 multi-level + ridge (BIQ2021)"
+    heuristic = False
+
+    def __init__(self, head_path: str | None = None):
+        self.head_path = head_path
+        self._model = None
+
+    def available(self):
+        from ..models.quality.frame_quality import DEFAULT_HEAD, FrameQualityModel
+
+        if self.head_path is None and not FrameQualityModel.default_available():
+            return False, f"trained head {DEFAULT_HEAD} missing (run `reelscore train quality`)"
+        try:
+            from ..models import backbone
+
+            return True, f"backbone weights {backbone.weights_path()}; head {self.head_path or DEFAULT_HEAD}"
+        except Exception as e:
+            return False, f"backbone unavailable: {e}"
+
+    def model(self):
+        if self._model is None:
+            from ..models.quality.frame_quality import FrameQualityModel
+
+            self._model = FrameQualityModel.load(self.head_path)
+        return self._model
+
+    def compute(self, media, ctx: Context):
+        fs = media.heavy
+        q = self.model().predict(fs.frames)
+        vals = {"frame_mos_median": float(np.median(q)), "frame_mos_mean": float(q.mean()),
+                "frame_mos_min": float(q.min()), "frame_mos_max": float(q.max()),
+                "worst_t": float(fs.times[int(np.argmin(q))]), "best_t": float(fs.times[int(np.argmax(q))]),
+                "frames_scored": len(q)}
+        if media.info.kind == "video" and len(q) > 1:
+            pooled, _ = temporal_pool(q * VSFA_SCALE, TAU, GAMMA)
+            vals["video_mos_vsfa"] = pooled / VSFA_SCALE
+        else:
+            vals["video_mos_vsfa"] = float(q.mean())
+        vals["vsfa"] = {"tau": TAU, "gamma": GAMMA, "scale": VSFA_SCALE}
+        ev = [Evidence(t=t, value=round(float(v), 3), note="low-quality frame")
+              for t, v in zip(fs.times, q) if v < min(0.45, float(np.median(q)) - 0.1)]
+        return self.signal(values=vals, timeline=list(zip(fs.times, q)), evidence=ev[:10])

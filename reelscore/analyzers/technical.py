@@ -1,0 +1,100 @@
+"""Technical measurements not covered elsewhere: noise level, compression blockiness, banding,
+letterbox/pillarbox borders and upscaled footage. (Blur, exposure and shake come from the
+sharpness, exposure and motion analyzers; the `technical` component combines them all.)"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from ..schema import Evidence
+from ._util import luma
+from .base import Analyzer, Context, register
+
+
+def noise_sigma(y: np.ndarray) -> float:
+    """Immerkaer (1996) fast noise variance estimate on smooth pixels, sigma in 0..255 units."""
+    k = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
+    r = cv2.filter2D(y, cv2.CV_32F, k)
+    gx, gy = cv2.Sobel(y, cv2.CV_32F, 1, 0), cv2.Sobel(y, cv2.CV_32F, 0, 1)
+    g = np.hypot(gx, gy)
+    smooth = g < np.quantile(g, 0.5)
+    if smooth.sum() < 100:
+        smooth = np.ones_like(g, bool)
+    return float(np.sqrt(np.pi / 2) * np.abs(r[smooth]).mean() / 6)
+
+
+def blockiness(y: np.ndarray, block: int = 8) -> float:
+    """Ratio of luma steps across 8-px block borders to steps inside blocks (1 = none; >1.3 blocky)."""
+    d = np.abs(np.diff(y, axis=1))
+    cols = np.arange(d.shape[1])
+    at = d[:, (cols % block) == block - 1].mean()
+    inside = d[:, (cols % block) != block - 1].mean()
+    dv = np.abs(np.diff(y, axis=0))
+    rows = np.arange(dv.shape[0])
+    at_v = dv[(rows % block) == block - 1].mean()
+    in_v = dv[(rows % block) != block - 1].mean()
+    return float(0.5 * (at / (inside + 1e-3) + at_v / (in_v + 1e-3)))
+
+
+def banding(y: np.ndarray) -> float:
+    """Share of smooth-gradient area showing flat steps (contour bands), 0..1."""
+    g = cv2.GaussianBlur(y, (0, 0), 2)
+    gx = np.abs(np.diff(g, axis=1))
+    smooth = (gx > 0.05) & (gx < 1.5)
+    if smooth.mean() < 0.05:
+        return 0.0
+    raw = np.abs(np.diff(y, axis=1))
+    steps = smooth & (raw >= 1.0) & (raw <= 3.0)
+    flat = smooth & (raw < 0.5)
+    return float(min(1.0, (steps.mean() + 1e-6) / (smooth.mean()) * flat.mean() / max(smooth.mean(), 1e-6)))
+
+
+def borders(y: np.ndarray, thresh: float = 16.0) -> tuple[float, float]:
+    """(letterbox fraction of height, pillarbox fraction of width) of near-black uniform bars."""
+    def run(profile_mean, profile_std):
+        n = 0
+        for m, s in zip(profile_mean, profile_std):
+            if m < thresh and s < 6:
+                n += 1
+            else:
+                break
+        return n
+
+    rm, rs = y.mean(1), y.std(1)
+    cm, cs = y.mean(0), y.std(0)
+    top, bot = run(rm, rs), run(rm[::-1], rs[::-1])
+    left, right = run(cm, cs), run(cm[::-1], cs[::-1])
+    return (top + bot) / y.shape[0], (left + right) / y.shape[1]
+
+
+def upscale_ratio(y: np.ndarray) -> float:
+    """High-frequency energy kept after a 2x down-up resample (1 = no detail at full scale, i.e. upscaled)."""
+    h, w = y.shape
+    du = cv2.resize(cv2.resize(y, (w // 2, h // 2), interpolation=cv2.INTER_AREA), (w, h), interpolation=cv2.INTER_CUBIC)
+    e_full = float(cv2.Laplacian(y, cv2.CV_32F).var())
+    e_du = float(cv2.Laplacian(du, cv2.CV_32F).var())
+    return e_du / max(e_full, 1e-6)
+
+
+@register
+class TechnicalAnalyzer(Analyzer):
+    name = "technical"
+    description = "noise (Immerkaer), blockiness, banding, letterbox/pillarbox, upscaled footage"
+
+    def compute(self, media, ctx: Context):
+        fs = media.heavy
+        rows = []
+        for f in fs.frames:
+            y = luma(f)
+            lb, pb = borders(y)
+            rows.append({"noise_sigma": noise_sigma(y), "blockiness": blockiness(y), "banding": banding(y),
+                         "letterbox": lb, "pillarbox": pb, "upscale_ratio": upscale_ratio(y)})
+        vals = {k: float(np.median([r[k] for r in rows])) for k in rows[0]}
+        vals["source_short_side"] = min(media.info.width, media.info.height)
+        ev = []
+        for t, r in zip(fs.times, rows):
+            if r["blockiness"] > 1.4:
+                ev.append(Evidence(t=t, value=round(r["blockiness"], 2), note="compression blocking"))
+            if r["noise_sigma"] > 6:
+                ev.append(Evidence(t=t, value=round(r["noise_sigma"], 1), note="visible noise"))
+        return self.signal(values=vals, timeline=[(t, r["noise_sigma"]) for t, r in zip(fs.times, rows)], evidence=ev[:10])

@@ -1,0 +1,41 @@
+"""Analysis settings. Immutable, passed explicitly (no global state)."""
+from __future__ import annotations
+
+import hashlib
+import json
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class SamplingConfig(BaseModel):
+    """What the single decode pass keeps for the analyzers."""
+
+    model_config = ConfigDict(frozen=True)
+
+    heavy_fps: float = Field(1.0, gt=0, description="rate of large RGB frames for heavy models")
+    heavy_max_frames: int = Field(24, ge=1, description="cap on large frames (evenly re-spaced if exceeded)")
+    heavy_short_side: int = Field(384, ge=64, description="short side of large frames, px")
+    small_max_fps: float = Field(30.0, gt=0, description="rate cap of small frames for motion/cuts")
+    small_short_side: int = Field(144, ge=32, description="short side of small frames, px")
+    hook_seconds: float = Field(3.0, ge=0.5, description="length of the densely sampled opening")
+    hook_fps: float = Field(6.0, gt=0, description="rate of hook frames")
+    hook_short_side: int = Field(480, ge=64)
+    audio_rate: int = Field(16000, description="mono PCM sample rate for audio analyzers")
+
+
+class AnalysisConfig(BaseModel):
+    """Top-level settings for one analysis."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sampling: SamplingConfig = SamplingConfig()
+    max_seconds: float = Field(180.0, gt=0, description="analyze at most this much of the video")
+    max_file_bytes: int = Field(4 * 1024**3, gt=0, description="refuse files larger than this")
+    min_side_px: int = Field(16, description="refuse videos smaller than this on either side")
+    analyzers: tuple[str, ...] | None = Field(None, description="subset of analyzers to run (None = all)")
+    use_cache: bool = True
+
+    def fingerprint(self) -> str:
+        """Hash of the settings that change analyzer outputs (for the signal cache)."""
+        d = self.model_dump(exclude={"use_cache", "analyzers", "max_file_bytes"})
+        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]

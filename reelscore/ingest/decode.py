@@ -1,0 +1,210 @@
+"""The single decode pass. Nothing else in reelscore opens media files."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..config import AnalysisConfig
+from ..errors import InputError
+from ..schema import MediaInfo
+from .media import DecodedMedia, FrameSet
+from .probe import AV_OPTIONS, is_image_file, probe
+
+
+def _scaled(w: int, h: int, short: int) -> tuple[int, int]:
+    """(w, h) scaled so the short side is `short` (never upscaled), even sizes for swscale."""
+    s = min(1.0, short / min(w, h))
+    return max(2, int(round(w * s / 2)) * 2), max(2, int(round(h * s / 2)) * 2)
+
+
+def _upright(a: np.ndarray, rotation: int) -> np.ndarray:
+    k = (rotation // 90) % 4
+    return np.ascontiguousarray(np.rot90(a, k)) if k else a
+
+
+def decode(path: str | Path, config: AnalysisConfig | None = None, info: MediaInfo | None = None,
+           progress=None) -> DecodedMedia:
+    """Decode `path` once into the frame sets and audio every analyzer reads.
+
+    `progress(fraction)` is called now and then when given.
+    """
+    cfg = config or AnalysisConfig()
+    info = info or probe(path, cfg.max_file_bytes, cfg.min_side_px)
+    if info.kind == "image" or is_image_file(Path(path)):
+        return _decode_image(Path(path), cfg, info)
+    return _decode_video(Path(path), cfg, info, progress)
+
+
+def _decode_image(p: Path, cfg: AnalysisConfig, info: MediaInfo) -> DecodedMedia:
+    from PIL import Image, ImageOps
+
+    t0 = time.perf_counter()
+    with Image.open(p) as im:
+        im = ImageOps.exif_transpose(im).convert("RGB")
+        full = np.asarray(im)
+    s = cfg.sampling
+
+    def at(short: int) -> FrameSet:
+        w, h = _scaled(full.shape[1], full.shape[0], short)
+        arr = np.asarray(Image.fromarray(full).resize((w, h), Image.BILINEAR)) if (w, h) != full.shape[1::-1] else full
+        return FrameSet([arr], [0.0], [0])
+
+    return DecodedMedia(info=info, heavy=at(s.heavy_short_side), small=at(s.small_short_side), hook=at(s.hook_short_side),
+                        audio=None, audio_rate=s.audio_rate, frame_times=[0.0], decode_seconds=time.perf_counter() - t0)
+
+
+def _decode_video(p: Path, cfg: AnalysisConfig, info: MediaInfo, progress) -> DecodedMedia:
+    import av
+
+    s = cfg.sampling
+    t0 = time.perf_counter()
+    limit = cfg.max_seconds
+    dur = min(info.duration_s or limit, limit)
+    heavy_step = max(1.0 / s.heavy_fps, dur / s.heavy_max_frames if dur > 0 else 0.0)
+    small_step = 1.0 / s.small_max_fps
+    hook_step = 1.0 / s.hook_fps
+    rot = info.rotation
+    cw, ch = info.coded_width, info.coded_height
+    small_wh = _scaled(cw, ch, s.small_short_side)
+    heavy_wh = _scaled(cw, ch, s.heavy_short_side)
+    hook_wh = _scaled(cw, ch, s.hook_short_side)
+    heavy, small, hook = FrameSet(), FrameSet(), FrameSet()
+    next_heavy = next_small = next_hook = 0.0
+    frame_times: list[float] = []
+    audio_chunks: list[np.ndarray] = []
+    notes = list(info.notes)
+    corrupt = 0
+    eps = 1e-4
+    try:
+        container = av.open(str(p), options=AV_OPTIONS)
+    except av.error.FFmpegError as e:
+        raise InputError(str(p), f"cannot be opened: {e}") from None
+    with container:
+        vs = container.streams.video[0]
+        vs.thread_type = "AUTO"
+        streams = [vs]
+        astream = container.streams.audio[0] if container.streams.audio else None
+        resampler = None
+        if astream is not None:
+            streams.append(astream)
+            resampler = av.AudioResampler(format="flt", layout="mono", rate=s.audio_rate)
+        v_start = float(vs.start_time * vs.time_base) if vs.start_time is not None else 0.0
+        a_start = (float(astream.start_time * astream.time_base)
+                   if astream is not None and astream.start_time is not None else v_start)
+        video_done = False
+        audio_done = astream is None
+        n = 0
+        last_prog = 0.0
+        for packet in container.demux(*streams):
+            if packet.stream.type == "video" and video_done:
+                if audio_done:
+                    break
+                continue
+            if packet.stream.type == "audio" and audio_done:
+                if video_done:
+                    break
+                continue
+            try:
+                frames = packet.decode()
+            except av.error.FFmpegError:
+                corrupt += 1
+                continue
+            for frame in frames:
+                if packet.stream.type == "audio":
+                    ft = frame.time
+                    if ft is not None and ft - a_start >= limit:
+                        audio_done = True
+                        break
+                    for rf in resampler.resample(frame):
+                        audio_chunks.append(rf.to_ndarray().reshape(-1))
+                    continue
+                t = (frame.time - v_start) if frame.time is not None else (n / (info.fps or 30.0))
+                if t >= limit:
+                    video_done = True
+                    break
+                frame_times.append(t)
+                if t + eps >= next_small:
+                    small.frames.append(_upright(frame.to_ndarray(format="rgb24", width=small_wh[0], height=small_wh[1]), rot))
+                    small.times.append(t)
+                    small.indices.append(n)
+                    next_small = max(next_small + small_step, t + small_step * 0.5)
+                if t + eps >= next_heavy:
+                    heavy.frames.append(_upright(frame.to_ndarray(format="rgb24", width=heavy_wh[0], height=heavy_wh[1]), rot))
+                    heavy.times.append(t)
+                    heavy.indices.append(n)
+                    next_heavy += heavy_step
+                    while next_heavy <= t:
+                        next_heavy += heavy_step
+                if t < s.hook_seconds and t + eps >= next_hook:
+                    hook.frames.append(_upright(frame.to_ndarray(format="rgb24", width=hook_wh[0], height=hook_wh[1]), rot))
+                    hook.times.append(t)
+                    hook.indices.append(n)
+                    next_hook = max(next_hook + hook_step, t + hook_step * 0.5)
+                n += 1
+                if progress is not None and dur > 0 and t / dur - last_prog > 0.02:
+                    last_prog = t / dur
+                    progress(min(1.0, last_prog))
+        if resampler is not None:
+            for rf in resampler.resample(None):
+                audio_chunks.append(rf.to_ndarray().reshape(-1))
+    if not frame_times:
+        raise InputError(str(p), "no video frame could be decoded (damaged or truncated file)")
+    audio = np.concatenate(audio_chunks).astype(np.float32) if audio_chunks else None
+    if audio is not None:
+        # align audio with video time zero and trim to the analyzed span
+        offset = int(round((a_start - v_start) * s.audio_rate))
+        if offset > 0:
+            audio = np.concatenate([np.zeros(offset, np.float32), audio])
+        elif offset < 0:
+            audio = audio[-offset:]
+        audio = audio[: int(limit * s.audio_rate)]
+    analyzed = frame_times[-1] + (np.median(np.diff(frame_times)) if len(frame_times) > 1 else 0.0)
+    info = info.model_copy()
+    info.n_frames = len(frame_times)
+    info.analyzed_s = round(float(analyzed), 4)
+    if not info.duration_s:
+        info.duration_s = info.analyzed_s
+    vfr = _is_vfr(frame_times)
+    info.variable_frame_rate = vfr
+    if len(frame_times) > 1:
+        d = np.diff(frame_times)
+        d = d[d > 0]
+        if len(d):
+            info.fps = round(float(1.0 / np.median(d)), 4) if not info.fps or vfr else info.fps
+    if info.duration_s > limit + 1e-3:
+        notes.append(f"only the first {limit:g} s of {info.duration_s:.1f} s were analyzed (max_seconds)")
+    elif info.duration_s > 0 and info.analyzed_s < 0.8 * info.duration_s and info.analyzed_s < info.duration_s - 1:
+        notes.append(f"decoding stopped at {info.analyzed_s:.1f} s of {info.duration_s:.1f} s: file looks truncated")
+    if corrupt:
+        notes.append(f"{corrupt} damaged packets were skipped")
+    if info.rotation:
+        notes.append(f"display rotation {info.rotation} deg applied (coded {info.coded_width}x{info.coded_height})")
+    if vfr:
+        notes.append("variable frame rate")
+    if info.analyzed_s < 1.0:
+        notes.append(f"very short video ({info.analyzed_s:.2f} s)")
+    if audio is None:
+        notes.append("no audio track")
+    info.notes = notes
+    return DecodedMedia(info=info, heavy=_cap(heavy, s.heavy_max_frames), small=small, hook=hook, audio=audio,
+                        audio_rate=s.audio_rate, frame_times=frame_times, decode_seconds=time.perf_counter() - t0)
+
+
+def _cap(fs: FrameSet, k: int) -> FrameSet:
+    if len(fs) <= k:
+        return fs
+    idx = np.linspace(0, len(fs) - 1, k).round().astype(int)
+    return FrameSet([fs.frames[i] for i in idx], [fs.times[i] for i in idx], [fs.indices[i] for i in idx])
+
+
+def _is_vfr(times: list[float]) -> bool:
+    if len(times) < 4:
+        return False
+    d = np.diff(np.asarray(times))
+    d = d[d > 0]
+    if len(d) < 3:
+        return False
+    med = np.median(d)
+    return bool(np.mean(np.abs(d - med) > 0.25 * med) > 0.05)

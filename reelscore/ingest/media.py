@@ -1,0 +1,45 @@
+"""Containers for what one decode pass produces."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..schema import MediaInfo
+
+
+@dataclass
+class FrameSet:
+    """Frames of one kind: `frames[i]` (H, W, 3) uint8 RGB shown at `times[i]` seconds."""
+
+    frames: list[np.ndarray] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)
+    indices: list[int] = field(default_factory=list)  # index of the decoded frame in the stream
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+    def gray(self) -> list[np.ndarray]:
+        """Luma (float32, 0..255) of each frame."""
+        w = np.array([0.299, 0.587, 0.114], np.float32)
+        return [f.astype(np.float32) @ w for f in self.frames]
+
+
+@dataclass
+class DecodedMedia:
+    """Everything analyzers may read. Produced once per file by `reelscore.ingest.decode`.
+
+    heavy: evenly spaced large frames for neural models.
+    small: every frame (up to a rate cap) at low resolution, for motion and cuts.
+    hook: the opening seconds, densely, at medium resolution.
+    audio: mono float32 PCM in [-1, 1] at `audio_rate`, or None when the file has no audio.
+    """
+
+    info: MediaInfo
+    heavy: FrameSet
+    small: FrameSet
+    hook: FrameSet
+    audio: np.ndarray | None
+    audio_rate: int
+    frame_times: list[float]  # presentation time of every decoded frame (for fps/VFR facts)
+    decode_seconds: float = 0.0

@@ -1,0 +1,1 @@
+"""Models: quality (NIMA, VSFA), text (sentiment, embeddings), engagement. Heavy imports are lazy."""

@@ -1,0 +1,183 @@
+"""Read post tables as scraped or exported: counts like `541.2K`, `1.4M`, `1,234`; durations like
+`00:31` or `1:02:03` or seconds; `44 videos`; empty fields; CSV or JSON; several column spellings."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ...errors import InputError
+
+_MULT = {"k": 1e3, "m": 1e6, "b": 1e9, "t": 1e12}
+
+ALIASES = {
+    "user": ["user_name", "username", "author", "creator", "account", "authorMeta.name", "owner_username"],
+    "followers": ["user_nfollower", "followers", "follower_count", "fans", "authorMeta.fans", "followersCount"],
+    "id": ["vid_id", "id", "video_id", "post_id", "shortcode", "webVideoUrl"],
+    "caption": ["vid_caption", "caption", "text", "desc", "description", "title"],
+    "post_time": ["vid_postTime", "post_time", "posted_at", "createTime", "create_time", "createTimeISO", "timestamp", "date"],
+    "scrape_time": ["vid_scrapeTime", "scrape_time", "scraped_at", "collected_at"],
+    "duration": ["vid_duration", "duration", "videoMeta.duration", "video_duration", "length"],
+    "views": ["vid_nview", "views", "view_count", "playCount", "plays", "video_view_count", "play_count"],
+    "likes": ["vid_nlike", "likes", "like_count", "diggCount", "digg_count"],
+    "comments": ["vid_ncomment", "comments", "comment_count", "commentCount"],
+    "shares": ["vid_nshare", "shares", "share_count", "shareCount"],
+    "saves": ["vid_nsave", "saves", "save_count", "collectCount", "saved"],
+    "hashtags": ["vid_hashtags", "hashtags", "tags"],
+    "music_title": ["music_title", "sound", "musicMeta.musicName", "audio"],
+    "music_nused": ["music_nused", "music_uses", "sound_uses"],
+    "music_original": ["music_originality", "original_sound", "musicMeta.musicOriginal"],
+    "file": ["file", "video_file", "path", "filename"],
+}
+
+
+def parse_count(v) -> float | None:
+    """'541.2K' -> 541200, '1.4M' -> 1.4e6, '1,234' -> 1234, '44 videos' -> 44, '' -> None."""
+    if v is None:
+        return None
+    if isinstance(v, (int, float)):
+        return None if isinstance(v, float) and math.isnan(v) else float(v)
+    s = str(v).strip().lower().replace(",", "").replace("\u00a0", "").replace(" ", "")
+    m = re.match(r"^([0-9]*\.?[0-9]+)([kmbt]?)", s)
+    if not m:
+        return None
+    return float(m.group(1)) * _MULT.get(m.group(2), 1.0)
+
+
+def parse_duration(v) -> float | None:
+    """'00:31' -> 31, '1:02:03' -> 3723, '31' or 31 -> 31 seconds."""
+    if v is None or str(v).strip() == "":
+        return None
+    if isinstance(v, (int, float)):
+        return float(v)
+    parts = str(v).strip().split(":")
+    try:
+        secs = 0.0
+        for p in parts:
+            secs = secs * 60 + float(p)
+        return secs
+    except ValueError:
+        return None
+
+
+def parse_time(v) -> dt.datetime | None:
+    """ISO-ish strings, 'YYYY-MM-DD HH:MM:SS', or Unix seconds/milliseconds."""
+    if v is None or str(v).strip() == "":
+        return None
+    s = str(v).strip()
+    if re.fullmatch(r"\d{9,13}(\.\d+)?", s):
+        x = float(s)
+        return dt.datetime.fromtimestamp(x / 1000 if x > 1e11 else x, tz=dt.timezone.utc).replace(tzinfo=None)
+    try:
+        t = dt.datetime.fromisoformat(s.replace("Z", "+00:00"))
+        return t.astimezone(dt.timezone.utc).replace(tzinfo=None) if t.tzinfo else t
+    except ValueError:
+        pass
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(s, fmt)
+        except ValueError:
+            continue
+    return None
+
+
+def parse_bool(v) -> bool | None:
+    s = str(v).strip().lower()
+    return True if s in ("true", "1", "yes", "y") else False if s in ("false", "0", "no", "n") else None
+
+
+def parse_hashtags(v) -> list[str]:
+    if v is None:
+        return []
+    if isinstance(v, list):
+        items = [x.get("name", "") if isinstance(x, dict) else str(x) for x in v]
+    else:
+        items = re.split(r"[,\s]+", str(v))
+    return [t.strip().lstrip("#").lower() for t in items if t.strip().lstrip("#")]
+
+
+@dataclass
+class Post:
+    user: str | None = None
+    followers: float | None = None
+    id: str | None = None
+    caption: str = ""
+    post_time: dt.datetime | None = None
+    scrape_time: dt.datetime | None = None
+    duration: float | None = None
+    views: float | None = None
+    likes: float | None = None
+    comments: float | None = None
+    shares: float | None = None
+    saves: float | None = None
+    hashtags: list[str] = field(default_factory=list)
+    music_title: str | None = None
+    music_nused: float | None = None
+    music_original: bool | None = None
+    file: str | None = None
+
+    @property
+    def age_days(self) -> float | None:
+        if self.post_time and self.scrape_time:
+            return max(0.0, (self.scrape_time - self.post_time).total_seconds() / 86400)
+        return None
+
+
+def _get(row: dict, key: str):
+    for name in ALIASES[key]:
+        if name in row and row[name] not in (None, ""):
+            return row[name]
+        if "." in name:  # nested JSON, e.g. authorMeta.fans
+            cur = row
+            for part in name.split("."):
+                cur = cur.get(part) if isinstance(cur, dict) else None
+            if cur not in (None, ""):
+                return cur
+    return None
+
+
+def to_post(row: dict) -> Post:
+    vid = _get(row, "id")
+    return Post(
+        user=str(_get(row, "user") or "") or None, followers=parse_count(_get(row, "followers")),
+        id=str(vid) if vid is not None else None, caption=str(_get(row, "caption") or ""),
+        post_time=parse_time(_get(row, "post_time")), scrape_time=parse_time(_get(row, "scrape_time")),
+        duration=parse_duration(_get(row, "duration")), views=parse_count(_get(row, "views")),
+        likes=parse_count(_get(row, "likes")), comments=parse_count(_get(row, "comments")),
+        shares=parse_count(_get(row, "shares")), saves=parse_count(_get(row, "saves")),
+        hashtags=parse_hashtags(_get(row, "hashtags")), music_title=_get(row, "music_title"),
+        music_nused=parse_count(_get(row, "music_nused")), music_original=parse_bool(_get(row, "music_original")),
+        file=_get(row, "file"),
+    )
+
+
+def load_posts(path: str | Path) -> list[Post]:
+    """Posts from a CSV or JSON (a list of objects, or {"posts"|"items"|"data": [...]}, or JSON lines)."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(str(path), "no such file")
+    text = p.read_text(encoding="utf-8-sig", errors="replace")
+    if not text.strip():
+        raise InputError(str(path), "file is empty")
+    rows: list[dict]
+    if p.suffix.lower() in (".json", ".jsonl", ".ndjson") or text.lstrip()[:1] in "[{":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError:
+            try:
+                data = [json.loads(ln) for ln in text.splitlines() if ln.strip()]
+            except json.JSONDecodeError as e:
+                raise InputError(str(path), f"not valid JSON or JSON lines ({e.msg} at line {e.lineno})") from None
+        if isinstance(data, dict):
+            data = next((data[k] for k in ("posts", "items", "data", "videos") if isinstance(data.get(k), list)), [data])
+        rows = [r for r in data if isinstance(r, dict)]
+    else:
+        rows = list(csv.DictReader(text.splitlines()))
+    posts = [to_post(r) for r in rows]
+    if not posts:
+        raise InputError(str(path), "no posts found")
+    return posts

@@ -1,0 +1,70 @@
+"""Model inputs for one post. Every input here is knowable before posting, except the post age,
+which is fixed to `HORIZON_DAYS` at prediction time (the model predicts views at that age).
+
+Groups map inputs to the components users see (for contributions).
+"""
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+
+from ...analyzers.caption import caption_features
+from .data import Post
+
+HORIZON_DAYS = 14.0
+N_EMBED = 12  # caption embedding components (PCA of MiniLM) fed to the trees
+ORIGINAL_SOUND = re.compile(r"(nhạc nền|original sound|son original|sonido original|som original|originalton|suara asli)", re.I)
+
+BASE_FEATURES = [
+    "log_followers", "duration_s", "log_age_days", "hour", "weekday",
+    "cap_length", "cap_words", "cap_lines", "cap_emoji", "cap_questions", "cap_exclaims", "cap_caps_ratio",
+    "cap_has_cta", "cap_has_hook", "cap_mentions", "cap_sentiment", "cap_lang_vi", "cap_lang_en", "cap_empty",
+    "tag_count", "tag_generic", "tag_niche", "tag_mean_len",
+    "sound_original", "sound_title_original", "log_sound_uses_borrowed",
+]
+GROUPS = {
+    "account": ["log_followers"],
+    "timing": ["log_age_days", "hour", "weekday"],
+    "format": ["duration_s"],
+    "caption": [f for f in BASE_FEATURES if f.startswith("cap_")] + [f"emb_{i}" for i in range(N_EMBED)],
+    "hashtags": ["tag_count", "tag_generic", "tag_niche", "tag_mean_len"],
+    "sound": ["sound_original", "sound_title_original", "log_sound_uses_borrowed"],
+}
+# measured after posting: used only for the "with post-hoc inputs" comparison, never in the shipped model
+POST_HOC = ["log_sound_uses_any"]
+
+
+def _log(x: float | None) -> float:
+    return math.log10(x + 1) if x is not None and x >= 0 else float("nan")
+
+
+def post_features(p: Post, cap: dict | None = None, age_days: float | None = None) -> dict[str, float]:
+    """Base features of a post (caption features computed if `cap` is not given)."""
+    cap = cap if cap is not None else caption_features(p.caption, p.hashtags)
+    nan = float("nan")
+    tags = cap["hashtags"]
+    age = age_days if age_days is not None else p.age_days
+    f = {
+        "log_followers": _log(p.followers),
+        "duration_s": p.duration if p.duration is not None else nan,
+        "log_age_days": math.log10(1 + (age if age is not None else HORIZON_DAYS)),
+        "hour": float(p.post_time.hour) if p.post_time else nan,
+        "weekday": float(p.post_time.weekday()) if p.post_time else nan,
+        "cap_length": float(cap["body_length"]), "cap_words": float(cap["words"]), "cap_lines": float(cap["lines"]),
+        "cap_emoji": float(cap["emoji_count"]), "cap_questions": float(cap["questions"]),
+        "cap_exclaims": float(cap["exclamations"]), "cap_caps_ratio": float(cap["caps_ratio"]),
+        "cap_has_cta": float(cap["has_cta"]), "cap_has_hook": float(cap["has_hook"]),
+        "cap_mentions": float(len(cap["mentions"])), "cap_sentiment": float(cap["sentiment"]["compound"]),
+        "cap_lang_vi": float(cap["language"] == "vi"), "cap_lang_en": float(cap["language"] == "en"),
+        "cap_empty": float(cap["empty"]),
+        "tag_count": float(len(tags)), "tag_generic": float(len(cap["generic_hashtags"])),
+        "tag_niche": float(cap["niche_hashtag_count"]),
+        "tag_mean_len": float(np.mean([len(t) for t in tags])) if tags else 0.0,
+        "sound_original": float(p.music_original) if p.music_original is not None else nan,
+        "sound_title_original": float(bool(ORIGINAL_SOUND.search(p.music_title or ""))) if p.music_title else nan,
+        "log_sound_uses_borrowed": _log(p.music_nused) if p.music_original is False else nan,
+        "log_sound_uses_any": _log(p.music_nused),
+    }
+    return f

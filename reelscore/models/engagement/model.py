@@ -1,0 +1,174 @@
+"""The engagement model: LightGBM quantile regressors for log10 views (10/50/90 %) and per-view
+rates of likes, comments, shares and saves, with conformal (CQR) widening so that the 80 %
+intervals cover 80 % on creators not seen in training.
+
+Two variants are fitted: with the follower count and without it (used when it is unknown, with
+its own, wider, calibrated intervals). sklearn-style: hyperparameters in __init__, learning in
+`fit`, learned state in attributes ending in `_`; `save`/`load` a single gzipped JSON file.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .features import BASE_FEATURES, N_EMBED
+
+TARGETS = ("views", "likes", "comments", "shares", "saves")
+QUANTILES = (0.1, 0.5, 0.9)
+
+
+@dataclass
+class EngagementModel:
+    n_estimators: int = 400
+    learning_rate: float = 0.03
+    num_leaves: int = 15
+    min_child_samples: int = 30
+    use_embeddings: bool = True
+    seed: int = 0
+
+    # ---- features -------------------------------------------------------------------
+    def feature_names(self, followers: bool) -> list[str]:
+        names = [f for f in BASE_FEATURES if followers or f != "log_followers"]
+        if self.use_embeddings:
+            names += [f"emb_{i}" for i in range(N_EMBED)]
+        return names
+
+    def matrix(self, rows: list[dict], emb: np.ndarray | None, followers: bool) -> np.ndarray:
+        names = self.feature_names(followers)
+        X = np.full((len(rows), len(names)), np.nan)
+        base = [n for n in names if not n.startswith("emb_")]
+        for i, r in enumerate(rows):
+            X[i, : len(base)] = [r.get(n, np.nan) for n in base]
+        if self.use_embeddings:
+            Z = self.project(emb)
+            X[:, len(base):] = Z
+        return X
+
+    def fit_projection(self, emb: np.ndarray) -> None:
+        keep = np.abs(emb).sum(1) > 0
+        E = emb[keep]
+        self.emb_mean_ = E.mean(0)
+        C = np.cov((E - self.emb_mean_).T)
+        w, v = np.linalg.eigh(C)  # ascending eigenvalues
+        self.emb_components_ = v[:, ::-1][:, :N_EMBED].T.copy()
+
+    def project(self, emb: np.ndarray | None) -> np.ndarray:
+        if emb is None:
+            return np.full((0, N_EMBED), np.nan)
+        Z = (emb - self.emb_mean_) @ self.emb_components_.T
+        Z[np.abs(emb).sum(1) == 0] = np.nan  # no caption text: missing, not "average"
+        return Z
+
+    # ---- training ---------------------------------------------------------------------
+    def _booster(self, X, y, alpha: float):
+        import lightgbm as lgb
+
+        params = dict(objective="quantile", alpha=alpha, learning_rate=self.learning_rate, num_leaves=self.num_leaves,
+                      min_child_samples=self.min_child_samples, subsample=0.8, subsample_freq=1,
+                      colsample_bytree=0.8, reg_lambda=1.0, verbose=-1, seed=self.seed, num_threads=1)
+        return lgb.train(params, lgb.Dataset(X, y), num_boost_round=self.n_estimators)
+
+    @staticmethod
+    def targets(views, counts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """log10(views+1) and log10 per-view rates ((x+1)/(views+1))."""
+        lv = np.log10(views + 1)
+        out = {"views": lv}
+        for k in TARGETS[1:]:
+            out[k] = np.log10(counts[k] + 1) - lv
+        return out
+
+    def fit(self, rows: list[dict], emb: np.ndarray | None, y: dict[str, np.ndarray],
+            calib: dict[str, dict[str, float]] | None = None) -> "EngagementModel":
+        """Fit both variants. `calib` = conformal margins per variant/target (from `crossval`)."""
+        if self.use_embeddings:
+            self.fit_projection(emb)
+        self.boosters_ = {}
+        for variant, fol in (("followers", True), ("no_followers", False)):
+            X = self.matrix(rows, emb, fol)
+            for t in TARGETS:
+                ok = np.isfinite(y[t])
+                for q in QUANTILES if t == "views" else (0.1, 0.5, 0.9):
+                    self.boosters_[f"{variant}|{t}|{q}"] = self._booster(X[ok], y[t][ok], q)
+        self.calib_ = calib or {}
+        return self
+
+    # ---- prediction ---------------------------------------------------------------------
+    def predict(self, rows: list[dict], emb: np.ndarray | None, raw: bool = False) -> dict[str, np.ndarray]:
+        """{target: (N, 3) array of p10, p50, p90} in log10 units (views) / log10 rate (others).
+
+        Rows without `log_followers` use the no-followers variant. Conformal margins are applied
+        unless `raw`; quantiles are sorted so p10 <= p50 <= p90."""
+        has_f = np.array([np.isfinite(r.get("log_followers", np.nan)) for r in rows])
+        out = {t: np.zeros((len(rows), 3)) for t in TARGETS}
+        for variant, fol, mask in (("followers", True, has_f), ("no_followers", False, ~has_f)):
+            if not mask.any():
+                continue
+            sub = [r for r, m in zip(rows, mask) if m]
+            X = self.matrix(sub, emb[mask] if emb is not None else None, fol)
+            for t in TARGETS:
+                P = np.stack([self.boosters_[f"{variant}|{t}|{q}"].predict(X) for q in QUANTILES], 1)
+                P.sort(1)
+                if t == "views" and getattr(self, "personal_", None):
+                    P += self.personal_["offset"]
+                if not raw:
+                    m = self.calib_.get(variant, {}).get(t, 0.0)
+                    P[:, 0] -= m
+                    P[:, 2] += m
+                out[t][mask] = P
+        return out
+
+    def contributions(self, row: dict, emb: np.ndarray | None) -> dict[str, float]:
+        """Tree SHAP contributions (log10 views) of each feature to the median view prediction."""
+        fol = np.isfinite(row.get("log_followers", np.nan))
+        variant = "followers" if fol else "no_followers"
+        X = self.matrix([row], emb, fol)
+        c = self.boosters_[f"{variant}|views|0.5"].predict(X, pred_contrib=True)[0]
+        names = self.feature_names(fol)
+        d = dict(zip(names, c[:-1]))
+        d["_bias"] = float(c[-1])
+        return d
+
+    # ---- persistence --------------------------------------------------------------------
+    def save(self, path: str | Path, card: dict | None = None) -> None:
+        d = {"format": "reelscore-engagement-1", "params": {k: getattr(self, k) for k in
+             ("n_estimators", "learning_rate", "num_leaves", "min_child_samples", "use_embeddings", "seed")},
+             "boosters": {k: b.model_to_string() for k, b in self.boosters_.items()},
+             "calib": self.calib_, "card": card or getattr(self, "card_", {}),
+             "reference": getattr(self, "reference_", None), "personal": getattr(self, "personal_", None)}
+        if self.use_embeddings:
+            d["emb_mean"] = self.emb_mean_.tolist()
+            d["emb_components"] = self.emb_components_.tolist()
+        p = Path(path)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        tmp = p.with_name(f".{p.name}.tmp")
+        with gzip.open(tmp, "wt", encoding="utf-8") as f:
+            json.dump(d, f)
+        tmp.replace(p)
+
+    @classmethod
+    def load(cls, path: str | Path) -> "EngagementModel":
+        import lightgbm as lgb
+
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            d = json.load(f)
+        if d.get("format") != "reelscore-engagement-1":
+            raise ValueError(f"{path}: not a reelscore engagement model")
+        m = cls(**d["params"])
+        m.boosters_ = {k: lgb.Booster(model_str=s) for k, s in d["boosters"].items()}
+        m.calib_ = d["calib"]
+        m.card_ = d.get("card", {})
+        m.reference_ = d.get("reference")
+        m.personal_ = d.get("personal")
+        if m.use_embeddings:
+            m.emb_mean_ = np.asarray(d["emb_mean"])
+            m.emb_components_ = np.asarray(d["emb_components"])
+        return m
+
+
+def today() -> str:
+    return dt.date.today().isoformat()

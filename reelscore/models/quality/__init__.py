@@ -1,0 +1,1 @@
+"""Visual quality models: the trained frame-quality head, NIMA, and VSFA temporal pooling."""

@@ -1,0 +1,139 @@
+"""The analysis pipeline: probe -> (cached) analyzers over one decode pass -> components -> score.
+
+`analyze()` is the Python API behind `reelscore analyze`. It holds no global state: everything it
+uses is created here or passed in.
+"""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from . import __version__
+from .analyzers import Context, all_analyzers
+from .cache import SignalCache, video_key
+from .config import AnalysisConfig
+from .ingest import decode, probe
+from .schema import Analysis, BestFrame, Signal
+from .scoring.components import build_components
+from .scoring.virality import score_analysis
+
+def analyze(path: str | os.PathLike, caption: str | None = None, *, followers: int | None = None,
+            config: AnalysisConfig | None = None, model: str | None = None, cache_dir: str | None = None,
+            best_frame_path: str | os.PathLike | None = None, debug: bool = False,
+            progress: Callable[[str, float], None] | None = None) -> Analysis:
+    """Analyze a video or still image (and its caption) and return the scored `Analysis`.
+
+    followers: the account's follower count if known (sharpens the view prediction).
+    model: engagement model name or path (default: the model shipped in the package).
+    best_frame_path: write the chosen cover frame there as JPEG.
+    progress: callback(stage, fraction) for long work.
+    Raises `InputError` for files that cannot be analyzed.
+    """
+    cfg = config or AnalysisConfig()
+    timings: dict[str, float] = {}
+    t_all = time.perf_counter()
+    t0 = time.perf_counter()
+    info = probe(path, cfg.max_file_bytes, cfg.min_side_px)
+    timings["probe"] = time.perf_counter() - t0
+    analyzers = all_analyzers(cfg.analyzers)
+    ctx = Context(caption=caption, debug=debug)
+    cache = SignalCache(Path(cache_dir) / "signals" if cache_dir else None) if cfg.use_cache else None
+    fp = cfg.fingerprint()
+    vkey = video_key(path) if cache else None
+    signals: dict[str, Signal] = {}
+    pending = []
+    for a in analyzers:
+        hit = None
+        if cache and not a.reads_caption:
+            hit = cache.get(vkey, a.name, a.version, fp)
+        if hit is not None:
+            signals[a.name] = hit
+        else:
+            pending.append(a)
+    cached_info = cache.get_info(vkey, fp) if cache else None
+    need_media = any(not a.reads_caption for a in pending) or best_frame_path is not None or cached_info is None
+    media = None
+    if need_media:
+        t0 = time.perf_counter()
+        media = decode(path, cfg, info, progress=(lambda f: progress("decode", f)) if progress else None)
+        timings["decode"] = time.perf_counter() - t0
+        info = media.info
+        if cache:
+            cache.put_info(vkey, info, fp)
+    else:
+        info = cached_info
+    t0 = time.perf_counter()
+    for i, a in enumerate(pending):
+        if progress:
+            progress(f"analyze:{a.name}", i / max(1, len(pending)))
+        sig = a.run(media, ctx)
+        signals[a.name] = sig
+        if cache and not a.reads_caption:
+            cache.put(vkey, sig, fp)
+    timings["analyzers"] = time.perf_counter() - t0
+    for name, sig in signals.items():
+        timings[f"analyzer.{name}"] = 0.0 if sig.cached else sig.seconds
+    t0 = time.perf_counter()
+    components, suggestions = build_components(signals)
+    result = score_analysis(components, suggestions, signals, caption=caption, followers=followers,
+                            duration_s=info.analyzed_s or info.duration_s, model=model)
+    timings["scoring"] = time.perf_counter() - t0
+    best = choose_best_frame(signals)
+    if best is not None and best_frame_path is not None and media is not None:
+        best.jpeg_path = write_frame_jpeg(media, best.t, best_frame_path)
+    timings["total"] = time.perf_counter() - t_all
+    notes = list(info.notes)
+    notes += [f"{n}: {s.error}" for n, s in signals.items() if s.error]
+    return Analysis(
+        reelscore_version=__version__, score=result.score, score_definition=result.definition,
+        components=result.components, suggestions=result.suggestions, engagement=result.engagement,
+        best_frame=best, media=info, caption=caption, signals=signals,
+        timings={k: round(v, 4) for k, v in timings.items()}, versions=versions(), notes=notes + result.notes,
+    )
+
+def choose_best_frame(signals: dict[str, Signal]) -> BestFrame | None:
+    """Cover frame: 0.6 x trained quality + 0.25 x aesthetic index + 0.15 x face present, over the sampled frames."""
+    q = signals.get("quality")
+    if q is None or not q.timeline:
+        return None
+    times = np.array([t for t, _ in q.timeline])
+    score = 0.6 * np.array([v for _, v in q.timeline])
+    for name, w in (("aesthetics", 0.25), ("faces", 0.15)):
+        s = signals.get(name)
+        if s is not None and s.timeline:
+            st = np.array([t for t, _ in s.timeline])
+            sv = np.array([v for _, v in s.timeline], float)
+            if name == "faces":
+                sv = (sv > 0).astype(float)
+            idx = np.abs(st[None, :] - times[:, None]).argmin(1)
+            score += w * sv[idx]
+    i = int(np.argmax(score))
+    return BestFrame(t=float(times[i]), score=round(float(score[i]), 4))
+
+def write_frame_jpeg(media, t: float, path) -> str:
+    from PIL import Image
+
+    fs = media.heavy
+    i = int(np.argmin(np.abs(np.asarray(fs.times) - t)))
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    tmp = p.with_name(f".{p.name}.tmp")
+    Image.fromarray(fs.frames[i]).save(tmp, format="JPEG", quality=92)
+    os.replace(tmp, p)
+    return str(p)
+
+def versions() -> dict[str, str]:
+    import importlib.metadata as md
+
+    out = {"reelscore": __version__}
+    for pkg in ("av", "numpy", "torch", "opencv-python-headless", "lightgbm", "pydantic", "vaderSentiment",
+                "rapidocr-onnxruntime", "silero-vad", "scenedetect", "pyloudnorm"):
+        try:
+            out[pkg] = md.version(pkg)
+        except md.PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out

@@ -1,0 +1,287 @@
+"""`reelscore` command line: a thin layer over the Python API (one command per API call)."""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from .. import __version__
+from ..errors import ReelscoreError
+
+
+def _emit_json(obj, dest: str) -> None:
+    from ..cache import atomic_write_text
+
+    text = obj if isinstance(obj, str) else json.dumps(obj, indent=2, ensure_ascii=False)
+    if dest == "-":
+        click.echo(text)
+    else:
+        atomic_write_text(dest, text + "\n")
+
+
+class _Progress:
+    """One-line progress on stderr when it is a terminal."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled and sys.stderr.isatty()
+
+    def __call__(self, stage: str, frac: float) -> None:
+        if self.enabled:
+            n = int(frac * 30)
+            sys.stderr.write(f"\r  {stage[:24]:<24} [{'#' * n}{'.' * (30 - n)}] {frac:4.0%}")
+            sys.stderr.flush()
+
+    def done(self):
+        if self.enabled:
+            sys.stderr.write("\r" + " " * 70 + "\r")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="reelscore")
+def cli():
+    """Score how likely a short vertical video is to take off, and why. Runs locally."""
+
+
+@cli.command()
+@click.argument("video", type=click.Path(dir_okay=True))
+@click.option("--caption", "-c", default=None, help="Caption text to post with the video.")
+@click.option("--caption-file", type=click.Path(exists=True, dir_okay=False), help="Read the caption from a file.")
+@click.option("--followers", type=float, default=None, help="Account follower count (sharpens predictions).")
+@click.option("--json", "json_out", default=None, metavar="PATH|-", help="Write the full result as JSON ('-' = stdout).")
+@click.option("--model", default=None, help="Engagement model NAME (trained with `train --history`) or PATH.")
+@click.option("--best-frame", type=click.Path(dir_okay=False), default=None, help="Write the best cover frame as JPEG.")
+@click.option("--max-seconds", type=float, default=180.0, show_default=True, help="Analyze at most this much video.")
+@click.option("--max-file-mb", type=float, default=4096, show_default=True, help="Refuse larger files.")
+@click.option("--analyzers", default=None, help="Comma-separated subset of analyzers to run.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the per-video signal cache.")
+@click.option("--profile", is_flag=True, help="Print where the time went.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the score (and JSON if asked).")
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+def analyze(video, caption, caption_file, followers, json_out, model, best_frame, max_seconds, max_file_mb,
+            analyzers, no_cache, profile, quiet, debug):
+    """Analyze VIDEO (or an image) and print its Virality Score, breakdown and suggestions."""
+    from ..config import AnalysisConfig
+    from ..pipeline import analyze as run
+    from .render import profile as render_profile
+    from .render import summary
+
+    if caption_file:
+        with open(caption_file, encoding="utf-8", errors="replace") as f:
+            caption = f.read()
+    cfg = AnalysisConfig(max_seconds=max_seconds, max_file_bytes=int(max_file_mb * 2**20), use_cache=not no_cache,
+                         analyzers=tuple(a.strip() for a in analyzers.split(",")) if analyzers else None)
+    prog = _Progress(not quiet)
+    try:
+        result = run(video, caption=caption, followers=followers, config=cfg, model=model, best_frame_path=best_frame,
+                     debug=debug, progress=prog)
+    finally:
+        prog.done()
+    if json_out:
+        _emit_json(result.model_dump_json(indent=2), json_out)
+    if json_out == "-":
+        return
+    if quiet:
+        click.echo(f"{result.score:.1f}")
+    else:
+        click.echo(summary(result))
+        if profile:
+            click.echo(render_profile(result))
+
+
+@cli.command()
+@click.argument("text", required=False)
+@click.option("--file", "text_file", type=click.Path(exists=True, dir_okay=False), help="Read the caption from a file.")
+@click.option("--followers", type=float, default=None)
+@click.option("--sentiment", default="vader", show_default=True, help="'vader' or 'transformers:<path-or-id>'.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def caption(text, text_file, followers, sentiment, as_json):
+    """Analyze a caption alone (fast; for rewriting before posting)."""
+    from ..text_only import analyze_caption
+
+    if text_file:
+        with open(text_file, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+    if text is None:
+        if sys.stdin.isatty():
+            raise click.UsageError("give the caption as an argument, with --file, or on standard input")
+        text = sys.stdin.read()
+    res = analyze_caption(text, followers=followers, sentiment=sentiment)
+    if as_json:
+        click.echo(json.dumps(res, indent=2, ensure_ascii=False))
+        return
+    from .render import _fmt
+
+    click.echo(f"Caption score {res['caption_score']:.1f}/100  ({res['explanation']})")
+    s = res["sentiment"]
+    click.echo(f"  sentiment: {s['label']} ({s['compound']:+.2f}, {s['backend']}){'' if s['reliable'] else ' [unreliable: not English]'}")
+    click.echo(f"  call to action: {', '.join(res['call_to_action']['types']) or 'none'}")
+    click.echo(f"  hook: {', '.join(res['hook']['patterns']) or 'none'}   hashtags: {res['hashtags']['count']} "
+               f"(generic {len(res['hashtags']['generic'])}, niche {res['hashtags']['niche']})")
+    if res.get("predicted_views"):
+        v = res["predicted_views"]
+        click.echo(f"  predicted views: {_fmt(v['p50'])} ({_fmt(v['p10'])} – {_fmt(v['p90'])}), caption-only model input")
+    for sg in res["suggestions"]:
+        g = f"[{sg['expected_gain']:+.1f}] " if sg.get("expected_gain") is not None else ""
+        click.echo(f"  • {g}{sg['message']}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+def doctor(as_json):
+    """List analyzers and model backends, their availability and weights, and library versions."""
+    from ..doctor import report
+
+    rep = report()
+    if as_json:
+        click.echo(json.dumps(rep, indent=2))
+        return
+    click.echo(f"reelscore {__version__}  (python {sys.version.split()[0]})")
+    click.echo("\nAnalyzers:")
+    for a in rep["analyzers"]:
+        mark = "ok " if a["available"] else "-- "
+        kind = "heuristic" if a["heuristic"] else "trained"
+        click.echo(f"  {mark}{a['name']:<13} {kind:<9} {a['backend']}\n       {a['detail']}")
+    click.echo("\nModels:")
+    for m in rep["models"]:
+        mark = "ok " if m["available"] else "-- "
+        click.echo(f"  {mark}{m['name']:<22} {m['detail']}")
+    click.echo("\nLibraries:")
+    for k, v in rep["versions"].items():
+        click.echo(f"  {k:<24} {v}")
+
+
+@cli.command()
+def schema():
+    """Print the JSON Schema of the analysis result."""
+    from ..schema import Analysis
+
+    click.echo(json.dumps(Analysis.json_schema(), indent=2))
+
+
+@cli.command()
+@click.argument("out", type=click.Path(dir_okay=False), default="out/sample.mp4")
+@click.option("--seconds", type=float, default=10.0, show_default=True)
+def sample(out, seconds):
+    """Write a synthetic 1080x1920 sample clip (cuts, motion, on-screen text, beat audio)."""
+    from ..samples import make_video
+
+    make_video(out, seconds=seconds)
+    click.echo(out)
+
+
+@cli.command()
+@click.option("--data", required=True, type=click.Path(exists=True, dir_okay=False), help="Posts CSV/JSON (views known).")
+@click.option("--model", default=None, help="Model NAME or PATH (default: shipped).")
+@click.option("--json", "as_json", is_flag=True)
+def evaluate(data, model, as_json):
+    """Evaluate an engagement model on posts it was not trained on."""
+    from ..evaluation import evaluate_engagement
+
+    res = evaluate_engagement(data, model)
+    if as_json:
+        click.echo(json.dumps(res, indent=2))
+        return
+    for k, v in res.items():
+        click.echo(f"  {k:<34} {v if not isinstance(v, float) else round(v, 4)}")
+
+
+@cli.command("evaluate-quality")
+@click.option("--labels", required=True, type=click.Path(exists=True, dir_okay=False), help="CSV with columns image,mos.")
+@click.option("--images", required=True, type=click.Path(exists=True, file_okay=False))
+@click.option("--head", default=None, type=click.Path(exists=True, dir_okay=False), help="A frame-quality head (.npz).")
+@click.option("--limit", type=int, default=None, help="Score only the first N rows.")
+@click.option("--json", "as_json", is_flag=True)
+def evaluate_quality(labels, images, head, limit, as_json):
+    """Score rated images with the frame-quality model: n, SROCC, PLCC, RMSE."""
+    from ..evaluation import evaluate_quality as ev
+
+    res = ev(labels, images, head, limit=limit)
+    if as_json:
+        click.echo(json.dumps(res, indent=2))
+        return
+    click.echo(f"  n={res['n']}  SROCC={res['srocc']:.4f}  PLCC={res['plcc']:.4f}  RMSE={res['rmse']:.4f}  "
+               f"({res['seconds_per_image']:.3f} s/image)")
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--history", type=click.Path(exists=True, dir_okay=False), help="Your past posts (CSV/JSON export).")
+@click.option("--videos", type=click.Path(exists=True, file_okay=False), help="Folder with those posts' video files.")
+@click.option("--name", default="personal", show_default=True, help="Name to save the personal model under.")
+@click.pass_context
+def train(ctx, history, videos, name):
+    """Train models. With --history: a personal engagement model from your own posts."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if not history:
+        raise click.UsageError("give --history FILE, or a subcommand (engagement, quality)")
+    from ..models.engagement.personal import train_personal
+
+    rep = train_personal(history, videos, name, log=lambda m: click.echo(f"  {m}", err=True))
+    click.echo(json.dumps(rep, indent=2))
+
+
+@train.command("engagement")
+@click.option("--data", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", default="reelscore/resources/engagement_default.json.gz", show_default=True)
+def train_engagement(data, out):
+    """Train the default engagement model (grouped-by-creator CV, calibrated intervals, model card)."""
+    from ..models.engagement.train import train_default
+
+    card = train_default(data, out, log=lambda m: click.echo(f"  {m}", err=True))
+    click.echo(json.dumps(card["metrics"], indent=2))
+
+
+@train.command("quality")
+@click.option("--labels", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--images", required=True, type=click.Path(exists=True, file_okay=False))
+@click.option("--out", default="reelscore/resources/frame_quality_biq2021.npz", show_default=True)
+@click.option("--rank-features", default=None, type=click.Path(dir_okay=False),
+              help="Features of distorted images (scripts/extract_rank_features.py) for ranking constraints.")
+def train_quality(labels, images, out, rank_features):
+    """Train the frame-quality head on images with mean opinion scores."""
+    from ..models.quality.train import train as run
+
+    run(labels, images, out, rank_features=rank_features, log=lambda m: click.echo(f"  {m}", err=True))
+
+
+def main(argv=None) -> int:
+    """Entry point: one-line errors and exit codes (2 = bad input or usage), no tracebacks unless --debug."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    try:
+        cli.main(args=args, prog_name="reelscore", standalone_mode=False)
+        return 0
+    except click.exceptions.Exit as e:
+        return e.exit_code
+    except click.ClickException as e:
+        e.show()
+        return 2 if isinstance(e, click.UsageError) else e.exit_code
+    except click.exceptions.Abort:
+        click.echo("reelscore: aborted", err=True)
+        return 130
+    except ReelscoreError as e:
+        if debug:
+            raise
+        click.echo(f"reelscore: error: {e}", err=True)
+        return e.exit_code
+    except KeyboardInterrupt:
+        click.echo("reelscore: interrupted", err=True)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as e:  # unexpected: still one line
+        if debug:
+            raise
+        click.echo(f"reelscore: internal error: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''} "
+                   f"(run with --debug for details)", err=True)
+        return 1
+
+
+def entry() -> None:
+    """Console-script wrapper."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    entry()

@@ -1,0 +1,65 @@
+"""Human-readable text summary of an `Analysis`."""
+from __future__ import annotations
+
+from ..schema import Analysis
+
+
+def _bar(score: float | None, width: int = 20) -> str:
+    if score is None:
+        return " " * width
+    n = int(round(score / 100 * width))
+    return "█" * n + "·" * (width - n)
+
+
+def _fmt(n: float) -> str:
+    for unit, div in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
+        if n >= div:
+            return f"{n / div:.1f}{unit}"
+    return f"{n:.0f}"
+
+
+def summary(a: Analysis, max_suggestions: int = 6) -> str:
+    m = a.media
+    lines = []
+    if m:
+        what = (f"{m.width}x{m.height}, {m.analyzed_s:.1f} s, {m.fps or 0:.0f} fps" if m.kind == "video"
+                else f"image {m.width}x{m.height}")
+        lines.append(f"{m.path}  ({what}{', audio' if m.has_audio else ''})")
+    lines.append("")
+    lines.append(f"  Virality Score  {a.score:5.1f} / 100   {_bar(a.score, 30)}")
+    lines.append("")
+    if a.engagement:
+        e = a.engagement
+        lines.append("  Predicted (80% interval)")
+        for k in ("views", "likes", "comments", "shares", "saves"):
+            iv = getattr(e, k)
+            lines.append(f"    {k:<9} {_fmt(iv.p50):>8}   ({_fmt(iv.p10)} – {_fmt(iv.p90)})")
+        lines.append("")
+    lines.append("  Components                                  sub-score   effect")
+    for c in a.components:
+        eff = "" if c.contribution is None else f"{c.contribution:+5.1f}"
+        sc = "  n/a" if c.score is None else f"{c.score:5.1f}"
+        tag = "" if not c.heuristic else " ~"
+        lines.append(f"    {c.name:<14}{_bar(c.score, 16)} {sc}{tag:<2}  {eff:>6}   {c.explanation[:70]}")
+    lines.append("    (~ = heuristic, not a trained model; effect = points of Virality Score)")
+    if a.suggestions:
+        lines.append("")
+        lines.append("  Top suggestions")
+        for s in a.suggestions[:max_suggestions]:
+            g = f"[{s.expected_gain:+.1f}] " if s.expected_gain is not None else ""
+            lines.append(f"    • {g}{s.message}")
+    if a.notes:
+        lines.append("")
+        lines.append("  Notes: " + "; ".join(a.notes))
+    return "\n".join(lines)
+
+
+def profile(a: Analysis) -> str:
+    t = a.timings
+    rows = sorted(((k, v) for k, v in t.items() if k.startswith("analyzer.")), key=lambda kv: -kv[1])
+    lines = ["  Timings (s)", f"    probe {t.get('probe', 0):.3f}  decode {t.get('decode', 0):.3f}  "
+             f"analyzers {t.get('analyzers', 0):.3f}  scoring {t.get('scoring', 0):.3f}  total {t.get('total', 0):.3f}"]
+    for k, v in rows:
+        cached = " (cached)" if a.signals.get(k[9:]) and a.signals[k[9:]].cached else ""
+        lines.append(f"    {k[9:]:<14} {v:7.3f}{cached}")
+    return "\n".join(lines)

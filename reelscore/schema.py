@@ -1,0 +1,146 @@
+"""The typed result. Its JSON form is the stable public contract (see `Analysis.json_schema()`).
+
+Bump SCHEMA_VERSION on any incompatible change; additions of optional fields are compatible.
+"""
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1.0"
+
+Json = Any  # values are JSON scalars, lists or dicts
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MediaInfo(_Model):
+    """Facts about the input file from the probe and the decode pass."""
+
+    path: str
+    kind: Literal["video", "image"]
+    size_bytes: int
+    container: str | None = None
+    video_codec: str | None = None
+    width: int = Field(description="display width after rotation, px")
+    height: int = Field(description="display height after rotation, px")
+    coded_width: int
+    coded_height: int
+    rotation: int = Field(0, description="display rotation applied, degrees counter-clockwise")
+    duration_s: float = 0.0
+    analyzed_s: float = Field(0.0, description="seconds actually analyzed (limited by max_seconds)")
+    fps: float | None = None
+    variable_frame_rate: bool = False
+    n_frames: int = 0
+    bit_rate: int | None = None
+    has_audio: bool = False
+    audio_codec: str | None = None
+    audio_sample_rate: int | None = None
+    audio_channels: int | None = None
+    notes: list[str] = Field(default_factory=list, description="oddities noticed (short, rotated, VFR, truncated...)")
+
+
+class Evidence(_Model):
+    """Where in the media a finding comes from."""
+
+    t: float | None = Field(None, description="start time, s")
+    t_end: float | None = None
+    value: float | None = None
+    note: str = ""
+
+
+class Signal(_Model):
+    """Raw output of one analyzer (cached per video)."""
+
+    analyzer: str
+    version: str
+    applicable: bool = True
+    backend: str
+    heuristic: bool = True
+    values: dict[str, Json] = Field(default_factory=dict)
+    timeline: list[tuple[float, float]] = Field(default_factory=list, description="(t, value) series")
+    evidence: list[Evidence] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    error: str | None = Field(None, description="set when the analyzer failed; the rest of the result stands")
+    seconds: float = 0.0
+    cached: bool = False
+
+
+class Component(_Model):
+    """One factor users see, with its 0-100 sub-score and why."""
+
+    name: str
+    score: float | None = Field(None, ge=0, le=100, description="sub-score, None when not applicable")
+    applicable: bool = True
+    weight: float = Field(0.0, description="weight in the prior video/caption adjustment")
+    contribution: float | None = Field(None, description="points this factor moves the Virality Score")
+    explanation: str
+    raw: dict[str, Json] = Field(default_factory=dict)
+    backend: str
+    heuristic: bool
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+class Suggestion(_Model):
+    """A concrete fix, ranked by expected gain when the model can estimate it."""
+
+    component: str
+    message: str
+    target: str | None = Field(None, description="what it concerns: a caption part, a time range...")
+    expected_gain: float | None = Field(None, description="predicted change of the Virality Score if applied")
+    priority: int = Field(2, description="1 = high, 3 = low (used when no gain estimate exists)")
+    action: str | None = Field(None, description="machine-readable fix, e.g. 'caption:add_cta' (used for what-if re-scoring)")
+
+
+class Interval(_Model):
+    p10: float
+    p50: float
+    p90: float
+
+
+class EngagementPrediction(_Model):
+    """Predicted counts with 80 % intervals."""
+
+    views: Interval
+    likes: Interval
+    comments: Interval
+    shares: Interval
+    saves: Interval
+    model: str
+    trained: bool
+    notes: list[str] = Field(default_factory=list)
+
+
+class BestFrame(_Model):
+    t: float
+    score: float
+    jpeg_path: str | None = None
+
+
+class Analysis(_Model):
+    """The full result of `reelscore.analyze`."""
+
+    schema_version: str = SCHEMA_VERSION
+    reelscore_version: str
+    score: float = Field(ge=0, le=100, description="Virality Score, 0-100")
+    score_definition: str
+    components: list[Component]
+    suggestions: list[Suggestion] = Field(default_factory=list)
+    engagement: EngagementPrediction | None = None
+    best_frame: BestFrame | None = None
+    media: MediaInfo | None = None
+    caption: str | None = None
+    signals: dict[str, Signal] = Field(default_factory=dict)
+    timings: dict[str, float] = Field(default_factory=dict, description="seconds per stage and per analyzer")
+    versions: dict[str, str] = Field(default_factory=dict)
+    notes: list[str] = Field(default_factory=list)
+
+    def component(self, name: str) -> Component | None:
+        return next((c for c in self.components if c.name == name), None)
+
+    @classmethod
+    def json_schema(cls) -> dict:
+        return cls.model_json_schema()

@@ -1,0 +1,1 @@
+"""Scoring: signals -> component sub-scores with reasons and suggestions -> Virality Score."""

@@ -1,0 +1,456 @@
+"""Map analyzer signals to the components users see: a 0-100 sub-score, a one-line reason, the raw
+values, evidence and concrete suggestions. Every mapping here is a documented heuristic prior
+(see README, "How the score is built"); trained models replace parts of it as data allows.
+
+Each builder takes the dict of signals and returns (Component | None, [Suggestion]).
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import numpy as np
+
+from ..schema import Component, Evidence, Signal, Suggestion
+
+
+def ramp(x: float | None, lo: float, hi: float) -> float:
+    """0 at lo, 100 at hi, linear between (lo > hi allowed for decreasing)."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return 50.0
+    return float(np.clip((x - lo) / (hi - lo), 0, 1) * 100)
+
+
+def band(x: float, lo0: float, lo1: float, hi1: float, hi0: float) -> float:
+    """Trapezoid: 0 outside [lo0, hi0], 100 inside [lo1, hi1]."""
+    if x < lo1:
+        return ramp(x, lo0, lo1)
+    if x > hi1:
+        return ramp(x, hi0, hi1)
+    return 100.0
+
+
+def _c(name: str, score: float | None, why: str, sig: Signal | list[Signal], raw: dict,
+       evidence: list[Evidence] | None = None, heuristic: bool | None = None) -> Component:
+    sigs = sig if isinstance(sig, list) else [sig]
+    return Component(name=name, score=None if score is None else round(float(np.clip(score, 0, 100)), 1),
+                     applicable=score is not None, explanation=why, raw=raw,
+                     backend=" + ".join(dict.fromkeys(s.backend for s in sigs)),
+                     heuristic=all(s.heuristic for s in sigs) if heuristic is None else heuristic,
+                     evidence=evidence if evidence is not None else [e for s in sigs for e in s.evidence][:12])
+
+
+def _na(name: str, sig: Signal | None, why: str) -> Component:
+    return Component(name=name, score=None, applicable=False, explanation=why,
+                     backend=sig.backend if sig else "none", heuristic=sig.heuristic if sig else True)
+
+
+def _ok(sig: Signal | None) -> bool:
+    return sig is not None and sig.applicable and sig.error is None
+
+
+def _why_missing(sig: Signal | None) -> str:
+    if sig is None:
+        return "analyzer not run"
+    if sig.error:
+        return f"analyzer failed: {sig.error}"
+    return "; ".join(sig.notes) or "not applicable"
+
+
+Builder = Callable[[dict[str, Signal]], tuple[Component | None, list[Suggestion]]]
+BUILDERS: dict[str, Builder] = {}
+
+
+def builder(name: str):
+    def deco(fn):
+        BUILDERS[name] = fn
+        return fn
+    return deco
+
+
+@builder("format")
+def format_fit(s):
+    sig = s.get("format")
+    if not _ok(sig):
+        return _na("format", sig, _why_missing(sig)), []
+    v = sig.values
+    aspect = v["aspect"]
+    # 9:16 -> 100, 4:5 -> 60, square -> 35, 16:9 -> 10 (linear between); taller than 9:16 loses a little
+    a_score = float(np.interp(aspect, [0.4, 0.5625, 0.8, 1.0, 1.78, 2.4], [80, 100, 60, 35, 10, 5]))
+    short = v["short_side"]
+    r_score = band(short, 240, 1080, 1e9, 2e9) if short < 1080 else 100.0
+    r_score = 0.85 * 100 + 0.15 * r_score if short >= 720 else r_score * 0.85
+    sug, parts = [], []
+    if v["kind"] == "video":
+        fps = v["fps"] or 0
+        f_score = 100.0 if 23.5 <= fps <= 60.5 else (60.0 if fps > 60.5 else ramp(fps, 10, 23.5))
+        d = v["duration_s"]
+        d_score = band(d, 1.0, 7.0, 60.0, 180.0)
+        score = 0.4 * a_score + 0.3 * r_score + 0.1 * f_score + 0.2 * d_score
+        parts.append(f"{v['width']}x{v['height']} {v['orientation']}, {fps:.0f} fps, {d:.1f} s")
+        if d < 5:
+            sug.append(Suggestion(component="format", message=f"At {d:.1f} s the video is very short; 7-30 s clips give the algorithm more watch time to measure.", priority=2))
+        elif d > 90:
+            sug.append(Suggestion(component="format", message=f"At {d:.0f} s the video is long for a Reel; trim to the strongest 15-60 s.", priority=2))
+        if not 23.5 <= fps <= 60.5:
+            sug.append(Suggestion(component="format", message=f"Export at 30 fps (the file is {fps:.1f} fps).", priority=3))
+    else:
+        score = 0.55 * a_score + 0.45 * r_score
+        parts.append(f"image {v['width']}x{v['height']} {v['orientation']}")
+    if v["orientation"] != "vertical" or abs(aspect - 0.5625) > 0.03:
+        sug.append(Suggestion(component="format", message=f"Reframe to 9:16 vertical (1080x1920); the file is {v['width']}x{v['height']} ({v['orientation']}), so it will be shown with bars or cropped.", priority=1))
+    if short < 720:
+        sug.append(Suggestion(component="format", message=f"Export at least 720x1280 (ideally 1080x1920); the short side is {short} px.", priority=1))
+    return _c("format", score, "; ".join(parts), sig, {k: v[k] for k in ("aspect", "short_side", "fps", "duration_s", "orientation")}), sug
+
+
+@builder("exposure")
+def exposure(s):
+    sig = s.get("exposure")
+    if not _ok(sig):
+        return _na("exposure", sig, _why_missing(sig)), []
+    v = sig.values
+    m = v["mean_luma"]
+    score = band(m, 25, 85, 175, 240)
+    score -= 200 * max(0.0, v["clipped_highlights"] - 0.03)
+    score -= 100 * max(0.0, v["crushed_shadows"] - 0.25)
+    sug = []
+    if m < 85:
+        why = f"underexposed (mean luma {m:.0f}/255)"
+        sug.append(Suggestion(component="exposure", message="Brighten the footage (add light or raise exposure ~1 stop); it reads dark on a phone.", priority=1 if m < 60 else 2))
+    elif m > 175:
+        why = f"overexposed (mean luma {m:.0f}/255)"
+        sug.append(Suggestion(component="exposure", message="Lower exposure; highlights are washing out.", priority=1 if m > 200 else 2))
+    else:
+        why = f"well exposed (mean luma {m:.0f}/255)"
+    if v["clipped_highlights"] > 0.05:
+        why += f", {v['clipped_highlights']:.0%} clipped highlights"
+    return _c("exposure", score, why, sig, v), sug
+
+
+@builder("sharpness")
+def sharpness(s):
+    sig = s.get("sharpness")
+    if not _ok(sig):
+        return _na("sharpness", sig, _why_missing(sig)), []
+    lv = sig.values["laplacian_var"]
+    score = ramp(math.log10(max(lv, 1e-3)), math.log10(15), math.log10(250))
+    sug = []
+    if score < 50:
+        sug.append(Suggestion(component="sharpness", message="The footage is soft: clean the lens, lock focus on the subject and avoid digital zoom.", priority=1))
+    return _c("sharpness", score, f"{'sharp' if score >= 60 else 'soft' if score >= 30 else 'blurry'} (Laplacian variance {lv:.0f})", sig, sig.values), sug
+
+
+@builder("color")
+def color(s):
+    sig = s.get("color")
+    if not _ok(sig):
+        return _na("color", sig, _why_missing(sig)), []
+    m = sig.values["colorfulness"]
+    score = ramp(m, 5, 55)
+    sug = [] if score >= 40 else [Suggestion(component="color", message="Colours are flat; add colour to the scene or grade for more saturation and contrast.", priority=3)]
+    return _c("color", score, f"colourfulness {m:.0f} ({'vivid' if m > 45 else 'moderate' if m > 20 else 'muted'})", sig, sig.values), sug
+
+
+@builder("motion")
+def motion(s):
+    sig = s.get("motion")
+    if not _ok(sig):
+        return _na("motion", sig, _why_missing(sig)), []
+    v = sig.values
+    e = v["motion_energy"]
+    score = band(e, 0.3, 2.5, 18, 45)
+    score -= min(40.0, 4000 * max(0.0, v["shake"] - 0.004))
+    sug = []
+    if v["is_static"]:
+        sug.append(Suggestion(component="motion", message="The video is nearly static; add movement (camera moves, gestures, B-roll) to hold attention.", priority=1))
+    for a, b in v.get("static_spans", [])[:2]:
+        sug.append(Suggestion(component="motion", message=f"Nothing moves from {a:.1f} s to {b:.1f} s; cut it or add motion.", target=f"{a:.1f}-{b:.1f} s", priority=2))
+    if v["shake"] > 0.006:
+        sug.append(Suggestion(component="motion", message="Footage is shaky; stabilise it (gimbal or stabilisation in the editor).", priority=2))
+    why = f"motion energy {e:.1f}, shake {v['shake'] * 1000:.1f}‰ of width"
+    return _c("motion", score, why, sig, {k: v[k] for k in ("motion_energy", "shake", "static_fraction", "is_static")}), sug
+
+
+@builder("pacing")
+def pacing(s):
+    sig, au = s.get("cuts"), s.get("audio")
+    if not _ok(sig):
+        return _na("pacing", sig, _why_missing(sig)), []
+    v = sig.values
+    spt = v["shots_per_10s"]
+    score = band(spt, 0.3, 1.2, 6.0, 12.0)
+    score -= 3 * max(0.0, v["longest_shot_s"] - 8)
+    raw = {k: v[k] for k in ("n_cuts", "shots_per_10s", "mean_shot_s", "longest_shot_s", "cut_times")}
+    sigs = [sig]
+    why = f"{v['n_cuts']} cuts, {spt:.1f} shots per 10 s, longest shot {v['longest_shot_s']:.1f} s"
+    on_beat = cuts_on_beats(v["cut_times"], au.values.get("beat_times", []) if _ok(au) else [],
+                            au.values.get("tempo_bpm") if _ok(au) else None)
+    if on_beat is not None:
+        raw["cuts_on_beat_fraction"] = on_beat
+        sigs.append(au)
+        score += 10 * (on_beat - 0.5)
+        why += f", {on_beat:.0%} of cuts on the beat"
+    sug = []
+    if v["longest_shot_s"] > 8 and v.get("n_cuts", 0) >= 0:
+        sug.append(Suggestion(component="pacing", message=f"The longest shot runs {v['longest_shot_s']:.1f} s; break it with a cut, zoom or B-roll every 2-4 s.", priority=2))
+    if on_beat is not None and on_beat < 0.5 and v["n_cuts"] >= 3:
+        sug.append(Suggestion(component="pacing", message="Cuts fall off the beat; snap them to the music's beats.", priority=3))
+    return _c("pacing", score, why, sigs, raw), sug
+
+
+def cuts_on_beats(cuts: list[float], beats: list[float], bpm: float | None, tol: float = 0.08) -> float | None:
+    """Share of cuts within `tol` s of a beat, or None without beats or cuts."""
+    if not cuts or not beats or not bpm:
+        return None
+    b = np.asarray(beats)
+    return float(np.mean([np.min(np.abs(b - c)) <= tol for c in cuts]))
+
+
+@builder("hook")
+def hook(s):
+    h = s.get("hook")
+    if not _ok(h):
+        return _na("hook", h, _why_missing(h)), []
+    v = h.values
+    sigs = [h]
+    reasons, sug = [], []
+    pts = 0.0
+    sharp = ramp(math.log10(max(v["first_frame_sharpness"], 1e-3)), math.log10(15), math.log10(200))
+    expo = band(v["first_frame_luma"], 25, 80, 180, 240)
+    pts += 0.15 * sharp + 0.15 * expo
+    if sharp < 40:
+        sug.append(Suggestion(component="hook", message="The first frame is blurry; open on a sharp, well-lit frame.", target="0.0 s", priority=1))
+    if expo < 40:
+        sug.append(Suggestion(component="hook", message="The first frame is badly exposed; open on a bright, clear frame.", target="0.0 s", priority=1))
+    cut = s.get("cuts")
+    first_cut = cut.values.get("first_cut_s") if _ok(cut) else None
+    ttc = v.get("time_to_first_change_s")
+    change = min([x for x in (first_cut, ttc) if x is not None], default=None)
+    if change is not None and change <= 1.5:
+        pts += 20
+        reasons.append(f"something changes at {change:.1f} s")
+    elif change is not None and change <= 3:
+        pts += 10
+        reasons.append(f"first change at {change:.1f} s")
+    else:
+        reasons.append("no cut or strong motion in the first 3 s")
+        sug.append(Suggestion(component="hook", message="Nothing changes in the first 3 s; open with movement, a cut or a bold visual by 1.5 s.", target="0-3 s", priority=1))
+    if _ok(cut):
+        sigs.append(cut)
+    fa = s.get("faces")
+    if _ok(fa):
+        sigs.append(fa)
+        if fa.values["face_in_first_3s"]:
+            pts += 15
+            reasons.append("a face in the opening")
+    ocr = s.get("ocr")
+    if _ok(ocr):
+        sigs.append(ocr)
+        if ocr.values["text_in_first_3s"]:
+            pts += 15
+            reasons.append("on-screen text in the opening")
+        else:
+            sug.append(Suggestion(component="hook", message="Add a short on-screen text hook in the first second (what the viewer will get).", target="0-1 s", priority=2))
+    au = v.get("audio_start_s")
+    if au is not None and au <= 0.5:
+        pts += 20
+        reasons.append("audio from the start")
+    elif au is not None:
+        pts += 5
+        reasons.append(f"audio starts at {au:.1f} s")
+        sug.append(Suggestion(component="hook", message=f"Sound starts only at {au:.1f} s; start speech or music in the first half-second.", target=f"0-{au:.1f} s", priority=2))
+    else:
+        reasons.append("silent opening")
+    raw = {k: v.get(k) for k in ("first_frame_sharpness", "first_frame_luma", "time_to_first_change_s", "audio_start_s")}
+    raw["first_cut_s"] = first_cut
+    return _c("hook", pts, "; ".join(reasons), sigs, raw), sug
+
+
+@builder("faces")
+def faces(s):
+    sig = s.get("faces")
+    if not _ok(sig):
+        return _na("faces", sig, _why_missing(sig)), []
+    v = sig.values
+    score = 35 + 65 * min(1.0, v["face_fraction"] / 0.5)
+    score += 10 * v["eyes_to_camera_fraction"] * (v["face_fraction"] > 0)
+    why = (f"faces in {v['face_fraction']:.0%} of checked frames" + (", one in the first frame" if v["face_in_first_frame"] else "")
+           if v["face_fraction"] > 0 else "no face detected")
+    sug = [] if v["face_fraction"] > 0 else [Suggestion(component="faces", message="No face appears; a face (ideally looking at the camera) early on tends to hold viewers.", priority=3)]
+    return _c("faces", score, why, sig, {k: v[k] for k in ("face_fraction", "face_in_first_frame", "face_in_first_3s", "largest_face_area", "eyes_to_camera_fraction")}), sug
+
+
+@builder("text")
+def onscreen_text(s):
+    sig = s.get("ocr")
+    if not _ok(sig):
+        return _na("text", sig, _why_missing(sig)), []
+    v = sig.values
+    score = 45 + 30 * min(1.0, v["text_fraction"] / 0.5) + 25 * v["text_in_first_3s"]
+    if v["mean_text_area"] > 0.35:
+        score -= 20
+    sug = []
+    if v["watermark"]:
+        score -= 60
+        sug.append(Suggestion(component="text", message=f"Remove the burned-in watermark/handle ('{v['watermark_text']}'); Instagram demotes reposted content.", priority=1))
+    why = f"text in {v['text_fraction']:.0%} of checked frames" + (" incl. the opening" if v["text_in_first_3s"] else "")
+    if v["watermark"]:
+        why += f"; watermark '{v['watermark_text']}'"
+    return _c("text", score, why, sig, {k: v[k] for k in ("text_fraction", "text_in_first_3s", "mean_text_area", "words", "watermark", "watermark_text")}), sug
+
+
+@builder("audio")
+def audio(s):
+    sig = s.get("audio")
+    if sig is None or (not sig.applicable and sig.error is None and "no audio" in " ".join(sig.notes)):
+        return _c("audio", 10, "no audio track: silent videos rarely travel", sig or Signal(analyzer="audio", version="1", backend="none"), {"has_audio": False}), [
+            Suggestion(component="audio", message="Add sound: a trending track or a voice-over (silent videos are rarely pushed).", priority=1)]
+    if not _ok(sig):
+        return _na("audio", sig, _why_missing(sig)), []
+    v = sig.values
+    sug = []
+    if v["silent"]:
+        return _c("audio", 10, "the audio track is silent", sig, v), [Suggestion(component="audio", message="The audio track is silent; add music or voice.", priority=1)]
+    lufs = v.get("integrated_lufs")
+    score = band(lufs, -40, -18, -8, -2) if lufs is not None else 50
+    score -= min(30, 2000 * v["clipping_fraction"])
+    score -= 15 * min(1.0, v["leading_silence_s"] / 1.0) if v["leading_silence_s"] > 0.3 else 0
+    score += 10 * max(v["speech_fraction"] > 0.2, v["music_likelihood"] > 0.5)
+    parts = [f"{lufs:.1f} LUFS" if lufs is not None else "loudness n/a",
+             f"speech {v['speech_fraction']:.0%}", f"music {'likely' if v['music_likelihood'] > 0.5 else 'unlikely'}"]
+    if v.get("tempo_bpm"):
+        parts.append(f"{v['tempo_bpm']:.0f} bpm")
+    if lufs is not None and lufs < -20:
+        sug.append(Suggestion(component="audio", message=f"Audio is quiet ({lufs:.0f} LUFS); normalise to about -14 LUFS.", priority=2))
+    if lufs is not None and lufs > -7:
+        sug.append(Suggestion(component="audio", message=f"Audio is very loud ({lufs:.0f} LUFS); bring it down to about -14 LUFS.", priority=2))
+    if v["clipping_fraction"] > 0.001:
+        sug.append(Suggestion(component="audio", message="Audio clips (distorts); lower the gain or use a limiter.", priority=2))
+    if v["leading_silence_s"] > 0.5:
+        sug.append(Suggestion(component="audio", message=f"The first {v['leading_silence_s']:.1f} s are silent; trim them or start the sound immediately.", target=f"0-{v['leading_silence_s']:.1f} s", priority=1))
+    keys = ("integrated_lufs", "peak_dbfs", "clipping_fraction", "leading_silence_s", "speech_fraction", "music_likelihood", "tempo_bpm", "beat_strength")
+    return _c("audio", score, ", ".join(parts), sig, {k: v.get(k) for k in keys}), sug
+
+
+@builder("loop")
+def loop(s):
+    sig = s.get("loop")
+    if not _ok(sig):
+        return _na("loop", sig, _why_missing(sig)), []
+    v = sig.values
+    score = ramp(v["end_to_start_similarity"], 0.6, 0.97)
+    why = "seamless loop" if v["seamless_loop"] else f"ending {v['end_to_start_similarity']:.0%} similar to the opening"
+    sug = [] if score > 50 else [Suggestion(component="loop", message="End on a frame that matches the opening so the video loops seamlessly (replays count).", priority=3)]
+    return _c("loop", score, why, sig, v), sug
+
+
+@builder("frame_quality")
+def frame_quality(s):
+    sig = s.get("quality")
+    if not _ok(sig):
+        return _na("frame_quality", sig, _why_missing(sig)), []
+    v = sig.values
+    score = 100 * v["frame_mos_median"]
+    sug = []
+    if score < 45:
+        sug.append(Suggestion(component="frame_quality", message="Frames look low quality (blur, noise or compression); reshoot in better light or export at a higher bitrate.", priority=1))
+    return _c("frame_quality", score, f"predicted quality MOS {v['frame_mos_median']:.2f} (0-1 scale, BIQ2021-trained), worst at {v['worst_t']:.1f} s",
+              sig, {k: v[k] for k in ("frame_mos_median", "frame_mos_min", "frame_mos_max", "worst_t", "best_t")}), sug
+
+
+@builder("video_quality")
+def video_quality(s):
+    sig = s.get("quality")
+    if not _ok(sig):
+        return _na("video_quality", sig, _why_missing(sig)), []
+    v = sig.values
+    c = _c("video_quality", 100 * v["video_mos_vsfa"],
+           f"VSFA-pooled quality {v['video_mos_vsfa']:.2f} (worst moments weigh more)", sig,
+           {"video_mos_vsfa": v["video_mos_vsfa"], "vsfa": v["vsfa"], "timeline": sig.timeline})
+    return c, []
+
+
+@builder("aesthetics")
+def aesthetics(s):
+    sig = s.get("aesthetics")
+    if not _ok(sig):
+        return _na("aesthetics", sig, _why_missing(sig)), []
+    v = sig.values
+    score = 100 * v["aesthetic_index"]
+    sug = []
+    if v["clutter"] > 0.2:
+        sug.append(Suggestion(component="aesthetics", message="The frame is busy; simplify the background so the subject stands out.", priority=3))
+    if v["subject_bg_sharpness"] < 1.2:
+        sug.append(Suggestion(component="aesthetics", message="The subject does not stand out from the background; get closer or blur the background.", priority=3))
+    return _c("aesthetics", score, f"heuristic composition/colour index {v['aesthetic_index']:.2f} (no trained aesthetics model present)", sig, v), sug
+
+
+@builder("technical")
+def technical(s):
+    t = s.get("technical")
+    if not _ok(t):
+        return _na("technical", t, _why_missing(t)), []
+    v = dict(t.values)
+    flags, sug = [], []
+    sigs = [t]
+
+    def flag(name, cond, penalty, msg, prio=2, value=None):
+        if cond:
+            flags.append({"flag": name, "value": value})
+            sug.append(Suggestion(component="technical", message=msg, priority=prio))
+            return penalty
+        return 0.0
+
+    pen = 0.0
+    pen += flag("noise", v["noise_sigma"] > 5, min(30, 4 * (v["noise_sigma"] - 5) + 10), "Visible noise: shoot in more light or apply light denoising.", value=v["noise_sigma"])
+    pen += flag("blockiness", v["blockiness"] > 1.35, min(35, 40 * (v["blockiness"] - 1.35) + 10), "Compression blocking: export at a higher bitrate and avoid re-encoding downloaded clips.", 1, v["blockiness"])
+    pen += flag("banding", v["banding"] > 0.3, 10, "Colour banding in gradients: export with a higher bitrate or add slight grain.", 3, v["banding"])
+    pen += flag("letterbox", v["letterbox"] > 0.06, 20, "Black bars top/bottom: crop or reframe to fill 9:16.", 1, v["letterbox"])
+    pen += flag("pillarbox", v["pillarbox"] > 0.06, 20, "Black bars left/right: crop or reframe to fill the vertical frame.", 1, v["pillarbox"])
+    pen += flag("upscaled", v["upscale_ratio"] > 0.85 and v["source_short_side"] >= 720, 15, "Footage looks upscaled from a lower resolution; use the original high-resolution source.", 2, v["upscale_ratio"])
+    pen += flag("low_resolution", v["source_short_side"] < 720, 15, f"Low resolution ({v['source_short_side']} px short side); export at 1080x1920.", 1, v["source_short_side"])
+    sh = s.get("sharpness")
+    if _ok(sh):
+        sigs.append(sh)
+        lv = sh.values["laplacian_var"]
+        pen += flag("blur", lv < 40, 25 if lv < 15 else 12, "Blurry footage: lock focus on the subject, clean the lens.", 1, lv)
+    ex = s.get("exposure")
+    if _ok(ex):
+        sigs.append(ex)
+        m = ex.values["mean_luma"]
+        pen += flag("underexposed", m < 60, 15, "Underexposed: add light or raise exposure.", 1, m)
+        pen += flag("overexposed", m > 200, 15, "Overexposed: lower exposure.", 1, m)
+        pen += flag("clipped_highlights", ex.values["clipped_highlights"] > 0.08, 10, "Highlights are clipped: expose for the bright areas.", 2, ex.values["clipped_highlights"])
+    mo = s.get("motion")
+    if _ok(mo):
+        sigs.append(mo)
+        pen += flag("shaky", mo.values["shake"] > 0.006, 15, "Shaky footage: stabilise it.", 2, mo.values["shake"])
+    fm = s.get("format")
+    if _ok(fm):
+        sigs.append(fm)
+        pen += flag("not_vertical", fm.values["orientation"] != "vertical", 10, "Not vertical: reframe to 9:16.", 1, fm.values["aspect"])
+    v["flags"] = flags
+    why = "no technical problems found" if not flags else "flags: " + ", ".join(f["flag"] for f in flags)
+    return _c("technical", 100 - pen, why, sigs, v), sug
+
+
+@builder("caption")
+def caption(s):
+    from .caption_rules import caption_component
+
+    return caption_component(s.get("caption"))
+
+
+ORDER = ("hook", "format", "frame_quality", "video_quality", "aesthetics", "technical", "exposure", "sharpness",
+         "color", "motion", "pacing", "faces", "text", "audio", "loop", "caption")
+
+
+def build_components(signals: dict[str, Signal]) -> tuple[list[Component], list[Suggestion]]:
+    comps, sugs = [], []
+    for name in ORDER:
+        c, sg = BUILDERS[name](signals)
+        if c is not None:
+            comps.append(c)
+        sugs.extend(sg)
+    return comps, sugs

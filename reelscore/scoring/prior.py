@@ -1,0 +1,41 @@
+"""The documented prior for how video and caption components move expected views, used until a
+model is trained on posts with media (the shipped engagement model has none to learn from).
+
+Each component k with sub-score s_k (0-100) shifts predicted log10 views by
+    w_k * (s_k - 50) / 50
+so a component at 50 is neutral and one at 100 adds w_k (x10^w_k views). The weights follow
+published platform guidance and creator studies of what retains viewers: the first seconds
+(hook) and sound matter most; resolution/format and technical quality gate distribution; aesthetic
+polish matters least. They sum to ~1.0 log10 (a video perfect on every factor is expected to get
+about 10x the views of one at 50 everywhere; one at 0 everywhere about 1/10).
+Replace them by fitting `reelscore train --history ... --videos DIR` on your own posts.
+"""
+from __future__ import annotations
+
+PRIOR_WEIGHTS: dict[str, float] = {
+    "hook": 0.20,
+    "audio": 0.12,
+    "format": 0.12,
+    "technical": 0.08,
+    "frame_quality": 0.08,
+    "video_quality": 0.04,
+    "pacing": 0.08,
+    "motion": 0.05,
+    "text": 0.05,
+    "faces": 0.05,
+    "loop": 0.03,
+    "aesthetics": 0.04,
+    "exposure": 0.02,
+    "sharpness": 0.02,
+    "color": 0.02,
+    # caption: used only when no trained engagement model scores the caption
+    "caption": 0.10,
+}
+
+
+def prior_delta(scores: dict[str, float | None], skip: set[str] = frozenset(),
+                weights: dict[str, float] | None = None) -> dict[str, float]:
+    """Per-component shift of log10 views (components without a score or in `skip` give 0).
+    `weights` replaces the prior (a personal model's refitted weights)."""
+    w = weights or PRIOR_WEIGHTS
+    return {k: w[k] * (s - 50.0) / 50.0 for k, s in scores.items() if s is not None and k in w and k not in skip}

@@ -1,0 +1,301 @@
+"""The Virality Score and predicted engagement.
+
+Virality Score (0-100) = the percentile of this post's predicted relative performance
+    r = predicted median log10 views (at HORIZON_DAYS) - median log10 views of accounts of the same size
+within the reference distribution of r predicted (out of fold) for the engagement model's training
+posts. 50 = a typical post for an account of that size; 90 = predicted to beat 90 % of them.
+Video components enter r through the documented prior (`scoring.prior`) until a model is trained
+on posts with media; the caption, hashtags, duration and account size enter through the trained model.
+Without a trained model the score is the percentile of the prior shift alone (said in the result).
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ReelscoreError
+from ..schema import Component, EngagementPrediction, Interval, Signal, Suggestion
+from .prior import PRIOR_WEIGHTS, prior_delta
+
+DEFAULT_MODEL = "engagement_default.json.gz"
+FIX_TARGET = 80.0  # a fixed component is assumed to reach this sub-score (what-if for video suggestions)
+PRIOR_ONLY_SD = 0.45  # log10 spread of the prior-only reference (documented: normal with this sd)
+
+DEFINITION = ("Virality Score = percentile (0-100) of this post's predicted views relative to what accounts "
+              "of the same size get, within a reference set of real posts (TikTok 2025 training data, "
+              "out-of-fold predictions). 50 = typical; 80 = predicted to beat 80% of comparable posts. "
+              "Video factors enter through a documented prior until a model is trained with video features.")
+
+
+def user_models_dir() -> Path:
+    import os
+
+    from platformdirs import user_data_dir
+
+    return Path(os.environ.get("REELSCORE_DATA_DIR") or user_data_dir("reelscore")) / "models"
+
+
+def resolve_model_path(model: str | None) -> Path | None:
+    """None -> the shipped default; a NAME -> the user's models dir; else a path."""
+    if model is None or model == "default":
+        ref = resources.files("reelscore.resources").joinpath(DEFAULT_MODEL)
+        return Path(str(ref)) if ref.is_file() else None
+    p = Path(model)
+    if p.is_file():
+        return p
+    q = user_models_dir() / f"{model}.json.gz"
+    if q.is_file():
+        return q
+    raise ReelscoreError(f"engagement model {model!r} not found (looked for a file and for {q})")
+
+
+@lru_cache(maxsize=4)
+def load_model(path: str):
+    from ..models.engagement.model import EngagementModel
+
+    return EngagementModel.load(path)
+
+
+@dataclass
+class ScoreResult:
+    score: float
+    definition: str
+    components: list[Component]
+    suggestions: list[Suggestion]
+    engagement: EngagementPrediction | None
+    notes: list[str] = field(default_factory=list)
+
+
+class Scorer:
+    """Scores one post: engagement model (if any) + prior shift of the video components."""
+
+    def __init__(self, model: str | None = None):
+        path = resolve_model_path(model)
+        self.model = load_model(str(path)) if path else None
+        self.model_name = (path.name if path else "none")
+
+    # --- model part ---------------------------------------------------------------------
+    def _features(self, caption: str | None, followers: float | None, duration_s: float | None):
+        from ..models.embeddings import embed
+        from ..models.engagement.data import Post
+        from ..models.engagement.features import post_features
+        from ..models.engagement.train import _text
+
+        p = Post(caption=caption or "", followers=followers, duration=duration_s)
+        from ..analyzers.caption import caption_features
+
+        cap = caption_features(p.caption)
+        p.hashtags = cap["hashtags"]
+        row = post_features(p, cap)
+        emb = embed([_text(p)]) if self.model and self.model.use_embeddings else None
+        return row, emb
+
+    def predict(self, caption, followers, duration_s):
+        row, emb = self._features(caption, followers, duration_s)
+        return row, emb, self.model.predict([row], emb)
+
+    def relative(self, p50: float, log_followers: float) -> float:
+        from ..models.engagement.train import baseline_at
+
+        return p50 - baseline_at(self.model.reference_["baseline"], log_followers)
+
+    def percentile(self, rel: float, variant: str) -> float:
+        if self.model is None:
+            from scipy.stats import norm
+
+            return float(100 * norm.cdf(rel / PRIOR_ONLY_SD))
+        q = self.model.reference_["quantiles"][variant]
+        return float(np.interp(rel, q, np.linspace(0, 100, len(q))))
+
+
+def score_analysis(components: list[Component], suggestions: list[Suggestion], signals: dict[str, Signal],
+                   caption: str | None, followers: float | None, duration_s: float | None,
+                   model: str | None = None) -> ScoreResult:
+    sc = Scorer(model)
+    subs = {c.name: c.score for c in components}
+    notes = []
+    skip = {"caption"} if sc.model is not None else set()
+    personal = getattr(sc.model, "personal_", None) if sc.model is not None else None
+    deltas = prior_delta(subs, skip=skip, weights=personal["video_weights"] if personal else None)
+    dv = sum(deltas.values())
+    engagement = None
+    if sc.model is not None:
+        row, emb, P = sc.predict(caption, followers, duration_s)
+        lf = row["log_followers"]
+        variant = "followers" if np.isfinite(lf) else "no_followers"
+        rel0 = sc.relative(P["views"][0, 1], lf)
+        engagement = _engagement(P, dv, sc, variant, followers)
+        model_contrib = _grouped_contributions(sc.model.contributions(row, emb))
+    else:
+        variant, rel0, model_contrib, lf = "none", 0.0, {}, float("nan")
+        notes.append("no trained engagement model found: the score is the prior alone (heuristic)")
+    rel = rel0 + dv
+    score = sc.percentile(rel, variant)
+
+    def points(delta: float) -> float:
+        return round(score - sc.percentile(rel - delta, variant), 2)
+
+    # contributions: model groups (log10 views) onto components; video prior shifts
+    comp_delta = dict(deltas)
+    group_to_component = {"caption": "caption", "hashtags": "caption", "format": "format", "sound": "audio",
+                          "account": "account", "timing": "timing"}
+    for g, v in model_contrib.items():
+        k = group_to_component.get(g, g)
+        comp_delta[k] = comp_delta.get(k, 0.0) + v
+    out_components = []
+    for c in components:
+        c = c.model_copy()
+        c.weight = PRIOR_WEIGHTS.get(c.name, 0.0) if c.name not in skip else 0.0
+        if c.name in comp_delta:
+            c.contribution = points(comp_delta[c.name])
+        out_components.append(c)
+    for extra in ("account", "timing"):
+        if extra in comp_delta and sc.model is not None:
+            out_components.append(Component(
+                name=extra, score=None, applicable=False, weight=0.0, contribution=points(comp_delta[extra]),
+                explanation=("follower count " + (f"{followers:,.0f}" if followers else "unknown")) if extra == "account"
+                else f"views predicted at {sc.model.card_.get('horizon_days', 14):g} days after posting",
+                raw={"log10_views_effect": round(comp_delta[extra], 4)}, backend="engagement model (LightGBM)", heuristic=False))
+    ranked = _what_if(suggestions, sc, subs, score, rel, variant, caption, followers, duration_s, deltas, skip)
+    return ScoreResult(score=round(float(np.clip(score, 0, 100)), 1), definition=DEFINITION if sc.model else
+                       DEFINITION + " (No trained model found: prior-only, heuristic.)", components=out_components,
+                       suggestions=ranked, engagement=engagement, notes=notes)
+
+
+def _grouped_contributions(contrib: dict[str, float]) -> dict[str, float]:
+    from ..models.engagement.features import GROUPS
+
+    out = {}
+    for g, names in GROUPS.items():
+        out[g] = float(sum(contrib.get(n, 0.0) for n in names))
+    return out
+
+
+def _engagement(P: dict, dv: float, sc: Scorer, variant: str, followers) -> EngagementPrediction:
+    v = P["views"][0] + dv
+    views = Interval(p10=_r(10 ** v[0] - 1), p50=_r(10 ** v[1] - 1), p90=_r(10 ** v[2] - 1))
+    out = {"views": views}
+    for t in ("likes", "comments", "shares", "saves"):
+        r = P[t][0]
+        # log10 count = log10 views + log10 rate; half-widths combine in quadrature (independence)
+        mid = v[1] + r[1]
+        lo = mid - math.hypot(v[1] - v[0], r[1] - r[0])
+        hi = mid + math.hypot(v[2] - v[1], r[2] - r[1])
+        out[t] = Interval(p10=_r(10 ** lo - 1), p50=_r(10 ** mid - 1), p90=_r(10 ** hi - 1))
+    notes = [f"80% intervals (p10-p90), calibrated on creators not seen in training; views at "
+             f"{sc.model.card_.get('horizon_days', 14):g} days"]
+    if variant == "no_followers":
+        notes.append("follower count unknown: the no-followers model ran (wider intervals); pass --followers")
+    if dv:
+        notes.append(f"video factors shift the view prediction by x{10 ** dv:.2f} (documented prior, not learned)")
+    return EngagementPrediction(**out, model=sc.model_name, trained=True, notes=notes)
+
+
+def _r(x: float) -> float:
+    return float(max(0.0, round(x, 0)))
+
+
+CAPTION_EDITS = {
+    "caption:add_cta": lambda c: c.rstrip() + "\nSave this for later and share it with a friend!",
+    "caption:add_hook": lambda c: "Did you know this? " + c.lstrip(),
+    "caption:move_question": lambda c: _move_question(c),
+    "caption:move_cta": lambda c: _move_cta(c),
+    "caption:trim_hashtags": lambda c: _keep_tags(c, 5),
+    "caption:drop_generic": lambda c: _drop_tags(c, generic=True),
+    "caption:drop_spammy": lambda c: _drop_tags(c, spammy=True),
+    "caption:dedupe_hashtags": lambda c: _dedupe(c),
+    "caption:add_emoji": lambda c: _add_emoji(c),
+}
+
+
+def _move_question(c: str) -> str:
+    parts = re.split(r"(?<=[.!?])\s+", c.strip())
+    q = [p for p in parts if p.endswith("?")]
+    return " ".join(q[:1] + [p for p in parts if p not in q[:1]]) if q else c
+
+
+def _move_cta(c: str) -> str:
+    from ..analyzers.caption import CTA
+
+    parts = re.split(r"(?<=[.!?\n])\s+", c.strip())
+    cta = [p for p in parts if any(re.search(pat, p.lower()) for pat in CTA.values())]
+    return " ".join(parts[:1] + cta[:1] + [p for p in parts[1:] if p not in cta[:1]]) if cta else c
+
+
+def _keep_tags(c: str, n: int) -> str:
+    seen = []
+
+    def sub(m):
+        seen.append(m.group(0))
+        return m.group(0) if len(seen) <= n else ""
+    return re.sub(r"#[^\s#.,!?;:]+", sub, c).strip()
+
+
+def _drop_tags(c: str, generic=False, spammy=False) -> str:
+    from ..analyzers.caption import GENERIC_TAGS, SPAMMY_TAGS
+
+    bad = (GENERIC_TAGS if generic else set()) | (SPAMMY_TAGS if spammy else set())
+    return re.sub(r"#([^\s#.,!?;:]+)", lambda m: "" if m.group(1).lower() in bad else m.group(0), c).strip()
+
+
+def _dedupe(c: str) -> str:
+    seen = set()
+
+    def sub(m):
+        k = m.group(0).lower()
+        if k in seen:
+            return ""
+        seen.add(k)
+        return m.group(0)
+    return re.sub(r"#[^\s#.,!?;:]+", sub, c).strip()
+
+
+def _add_emoji(c: str) -> str:
+    lines = c.split("\n")
+    lines[0] = lines[0].rstrip() + " 🔥"
+    return "\n".join(lines)
+
+
+def _what_if(suggestions, sc: Scorer, subs, score, rel, variant, caption, followers, duration_s, deltas, skip):
+    """Attach each suggestion's predicted change of the Virality Score and rank by it."""
+    from .caption_rules import caption_component
+
+    out = []
+    cache: dict[str, float] = {}
+    for s in suggestions:
+        s = s.model_copy()
+        gain = None
+        if s.action in CAPTION_EDITS and caption is not None:
+            new_caption = CAPTION_EDITS[s.action](caption)
+            if new_caption != caption:
+                if s.action not in cache:
+                    if sc.model is not None:
+                        row, emb, P = sc.predict(new_caption, followers, duration_s)
+                        new_rel = sc.relative(P["views"][0, 1], row["log_followers"]) + sum(deltas.values())
+                    else:
+                        from ..analyzers.caption import caption_features
+                        from ..schema import Signal as Sig
+
+                        comp, _ = caption_component(Sig(analyzer="caption", version="1", backend="vader",
+                                                        values=caption_features(new_caption)))
+                        new_rel = rel + PRIOR_WEIGHTS["caption"] * ((comp.score or 0) - (subs.get("caption") or 0)) / 50
+                    cache[s.action] = sc.percentile(new_rel, variant) - score
+                gain = cache[s.action]
+        elif s.component in PRIOR_WEIGHTS and s.component not in skip and subs.get(s.component) is not None:
+            cur = subs[s.component]
+            if cur < FIX_TARGET:
+                new_rel = rel + PRIOR_WEIGHTS[s.component] * (FIX_TARGET - cur) / 50
+                gain = sc.percentile(new_rel, variant) - score
+        s.expected_gain = None if gain is None else round(float(gain), 2)
+        out.append(s)
+    out.sort(key=lambda s: (-(s.expected_gain if s.expected_gain is not None else -1e9 + 0), s.priority))
+    # suggestions without an estimate follow those with one, by priority
+    with_gain = [s for s in out if s.expected_gain is not None]
+    without = sorted([s for s in out if s.expected_gain is None], key=lambda s: s.priority)
+    return with_gain + without

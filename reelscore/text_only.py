@@ -1,0 +1,38 @@
+"""Caption-only analysis (`reelscore caption`): the caption signals, its component, suggestions
+with predicted gains, and the engagement model's caption-only view prediction."""
+from __future__ import annotations
+
+from .analyzers.caption import CaptionAnalyzer, caption_features
+from .models.sentiment import get_backend
+from .scoring.caption_rules import caption_component
+
+
+def analyze_caption(text: str, followers: float | None = None, sentiment: str = "vader", model: str | None = None) -> dict:
+    backend = get_backend(sentiment)
+    sig = CaptionAnalyzer().signal(values=caption_features(text, sentiment=backend))
+    comp, sugs = caption_component(sig)
+    v = sig.values
+    out = {
+        "caption_score": comp.score if comp.score is not None else 0.0,
+        "explanation": comp.explanation,
+        "language": v["language"],
+        "sentiment": v["sentiment"],
+        "call_to_action": {"present": v["has_cta"], "types": v["cta"], "visible_before_more": v["cta_visible"]},
+        "hook": {"present": v["has_hook"], "patterns": v["hook_patterns"], "first_line": v["first_line"]},
+        "hashtags": {"count": v["hashtag_count"], "tags": v["hashtags"], "generic": v["generic_hashtags"],
+                     "spammy": v["spammy_hashtags"], "niche": v["niche_hashtag_count"], "duplicates": v["duplicate_hashtags"]},
+        "intensity": {"exclamations": v["exclamations"], "questions": v["questions"], "caps_ratio": v["caps_ratio"],
+                      "emoji": v["emoji_count"], "intensifiers": v["intensifiers"]},
+        "length": {"chars": v["length"], "words": v["words"], "over_visible_limit": v["over_visible_limit"]},
+        "mentions": v["mentions"], "readability": v["readability"],
+        "unreliable_for_language": v["english_only_signals_unreliable"],
+        "signals": v,
+    }
+    from .scoring.virality import score_analysis
+
+    res = score_analysis([comp], sugs, {"caption": sig}, caption=text, followers=followers, duration_s=None, model=model)
+    out["suggestions"] = [s.model_dump() for s in res.suggestions]
+    if res.engagement is not None:
+        out["predicted_views"] = res.engagement.views.model_dump()
+        out["virality_score_caption_only"] = res.score
+    return out
