@@ -2,14 +2,14 @@
 with predicted gains, and the engagement model's caption-only view prediction."""
 from __future__ import annotations
 
-from .analyzers.caption import CaptionAnalyzer, caption_features
+from .analyzers.caption import CaptionAnalyzer, caption_features, with_trends
 from .models.sentiment import get_backend
 from .scoring.caption_rules import caption_component
 
 
 def analyze_caption(text: str, followers: float | None = None, sentiment: str = "vader", model: str | None = None) -> dict:
     backend = get_backend(sentiment)
-    sig = CaptionAnalyzer().signal(values=caption_features(text, sentiment=backend))
+    sig = CaptionAnalyzer().signal(values=with_trends(caption_features(text, sentiment=backend)))
     comp, sugs = caption_component(sig)
     v = sig.values
     out = {
@@ -24,7 +24,7 @@ def analyze_caption(text: str, followers: float | None = None, sentiment: str = 
         "intensity": {"exclamations": v["exclamations"], "questions": v["questions"], "caps_ratio": v["caps_ratio"],
                       "emoji": v["emoji_count"], "intensifiers": v["intensifiers"]},
         "length": {"chars": v["length"], "words": v["words"], "over_visible_limit": v["over_visible_limit"]},
-        "mentions": v["mentions"], "readability": v["readability"],
+        "mentions": v["mentions"], "readability": v["readability"], "trends": v.get("trends"),
         "unreliable_for_language": v["english_only_signals_unreliable"],
         "signals": v,
     }

@@ -90,7 +90,9 @@ def caption_features(text: str | None, extra_hashtags: list[str] | None = None, 
     if extra_hashtags:
         tags += [t.lower().lstrip("#") for t in extra_hashtags if t and t.lower().lstrip("#") not in tags]
     first_line = (text.strip().splitlines() or [""])[0]
+    # the hook is the opening sentence of the first line: what a scrolling viewer reads first
     first_line_body = HASHTAG_RE.sub("", first_line).strip()
+    first_line_body = (re.match(r".*?(?:[.!?…]+(?=\s|$)|$)", first_line_body).group(0) or first_line_body).strip()
     low = body.lower()
     lang, lang_p = detect_language(body)
     english = lang == "en" or (lang is None)
@@ -143,4 +145,15 @@ class CaptionAnalyzer(Analyzer):
     def compute(self, media, ctx: Context):
         if ctx.caption is None:
             return self.not_applicable("no caption given")
-        return self.signal(values=caption_features(ctx.caption))
+        return self.signal(values=with_trends(caption_features(ctx.caption)))
+
+
+def with_trends(v: dict) -> dict:
+    """Add the trends-file match (hashtag overlap, semantic closeness to trending topics)."""
+    from ..trends import match
+
+    try:
+        v["trends"] = match(v["hashtags"], v["first_line"] + " " + " ".join(v["hashtags"]))
+    except Exception as e:  # a broken user trends file must not sink the caption analysis
+        v["trends"] = {"error": f"{type(e).__name__}: {e}"}
+    return v

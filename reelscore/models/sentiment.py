@@ -22,6 +22,12 @@ class SentimentResult:
         return {"label": self.label, "probs": self.probs, "compound": self.compound}
 
 
+# Emoji whose VADER emoji-lexicon description scores wrongly or not at all (e.g. "broken heart"
+# reads as positive through "heart"): replaced by a word with the intended polarity first.
+EMOJI_FIXES = {"💔": " heartbroken ", "😡": " angry ", "🤬": " furious ", "👎": " bad ", "😠": " angry ",
+               "🙄": " annoyed ", "😤": " frustrated ", "🤮": " disgusting ", "🤢": " disgusting ", "💩": " crap "}
+
+
 class VaderBackend:
     name = "vader"
     heuristic = True  # lexicon + rules, not a trained model
@@ -34,7 +40,11 @@ class VaderBackend:
     def predict(self, texts: list[str]) -> list[SentimentResult]:
         out = []
         for t in texts:
-            s = self._a.polarity_scores(t or "")
+            t = t or ""
+            for e, w in EMOJI_FIXES.items():
+                if e in t:
+                    t = t.replace(e, w)
+            s = self._a.polarity_scores(t)
             c = float(s["compound"])
             label = "positive" if c >= 0.05 else ("negative" if c <= -0.05 else "neutral")
             out.append(SentimentResult(label, {"negative": s["neg"], "neutral": s["neu"], "positive": s["pos"]}, c))

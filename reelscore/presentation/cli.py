@@ -151,6 +151,66 @@ def doctor(as_json):
         click.echo(f"  {k:<24} {v}")
 
 
+@cli.group()
+def models():
+    """Downloadable weights: list, fetch (needs network), import a file you downloaded."""
+
+
+@models.command("list")
+def models_list():
+    from ..models.weights import REGISTRY, cache_dir, cached_path
+
+    click.echo(f"cache: {cache_dir()}")
+    for w in REGISTRY.values():
+        c = cached_path(w.name)
+        state = "cached" if c else "not fetched"
+        use = "" if w.usable else "  [no architecture in reelscore yet]"
+        click.echo(f"  {w.name:<32} {state:<12} sha256 {w.sha256}…  {w.licence}{use}\n      {w.url}")
+
+
+@models.command("fetch")
+@click.argument("name")
+def models_fetch(name):
+    from ..models.weights import fetch
+
+    click.echo(str(fetch(name)))
+
+
+@models.command("import")
+@click.argument("name")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def models_import(name, path):
+    from ..models.weights import import_file
+
+    click.echo(str(import_file(name, path)))
+
+
+@cli.group()
+def trends():
+    """The trends file (hashtags, sounds, topics with weights and dates)."""
+
+
+@trends.command("load")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def trends_load(path):
+    """Validate PATH (CSV: kind,name,weight,date) and make it the active trends file."""
+    from ..trends import install, load
+
+    dest = install(path)
+    click.echo(f"{len(load(dest))} trends active from {dest}")
+
+
+@trends.command("show")
+@click.option("--top", type=int, default=20)
+def trends_show(top):
+    from ..trends import active_path, load
+
+    t = load()
+    click.echo(f"{active_path()} ({len(t)} entries)")
+    for x in sorted(t, key=lambda x: -x.weight)[:top]:
+        click.echo(f"  {x.kind:<8} {x.name:<30} {x.weight:+.3f}  {x.date}")
+
+
 @cli.command()
 def schema():
     """Print the JSON Schema of the analysis result."""

@@ -60,6 +60,10 @@ def caption_component(sig: Signal | None) -> tuple[Component | None, list[Sugges
         reasons.append(f"sentiment {sent['label']} ({sent['compound']:+.2f})")
     else:
         reasons.append(f"language {v['language']}: English-only sentiment not scored")
+    tr = v.get("trends") or {}
+    if tr.get("trending_hashtags"):
+        score += min(10.0, 5 * len(tr["trending_hashtags"]))
+        reasons.append("trending hashtags: " + ", ".join("#" + t["name"] for t in tr["trending_hashtags"][:3]))
     if v["over_visible_limit"] and not v["has_hook"]:
         score -= 5
     if v["body_length"] > 2200:
@@ -70,5 +74,6 @@ def caption_component(sig: Signal | None) -> tuple[Component | None, list[Sugges
     raw = {k: v[k] for k in ("length", "language", "sentiment", "hook_patterns", "cta", "cta_visible", "hashtag_count",
                              "generic_hashtags", "spammy_hashtags", "niche_hashtag_count", "emoji_count", "mentions",
                              "readability", "over_visible_limit")}
+    raw["trends"] = tr
     return Component(name="caption", score=round(max(0.0, min(100.0, score)), 1), explanation="; ".join(reasons), raw=raw,
                      backend=sig.backend, heuristic=True), sug

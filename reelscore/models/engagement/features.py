@@ -24,13 +24,15 @@ BASE_FEATURES = [
     "tag_count", "tag_generic", "tag_niche", "tag_mean_len",
     "sound_original", "sound_title_original", "log_sound_uses_borrowed",
 ]
+# learned from the training posts (hashtag and sound trends), see model.TrendTable
+TREND_FEATURES = ["trend_tag_max", "trend_tag_mean", "trend_tag_known", "trend_sound", "trend_sound_posts"]
 GROUPS = {
     "account": ["log_followers"],
     "timing": ["log_age_days", "hour", "weekday"],
     "format": ["duration_s"],
     "caption": [f for f in BASE_FEATURES if f.startswith("cap_")] + [f"emb_{i}" for i in range(N_EMBED)],
-    "hashtags": ["tag_count", "tag_generic", "tag_niche", "tag_mean_len"],
-    "sound": ["sound_original", "sound_title_original", "log_sound_uses_borrowed"],
+    "hashtags": ["tag_count", "tag_generic", "tag_niche", "tag_mean_len", "trend_tag_max", "trend_tag_mean", "trend_tag_known"],
+    "sound": ["sound_original", "sound_title_original", "log_sound_uses_borrowed", "trend_sound", "trend_sound_posts"],
 }
 # measured after posting: used only for the "with post-hoc inputs" comparison, never in the shipped model
 POST_HOC = ["log_sound_uses_any"]
@@ -66,5 +68,8 @@ def post_features(p: Post, cap: dict | None = None, age_days: float | None = Non
         "sound_title_original": float(bool(ORIGINAL_SOUND.search(p.music_title or ""))) if p.music_title else nan,
         "log_sound_uses_borrowed": _log(p.music_nused) if p.music_original is False else nan,
         "log_sound_uses_any": _log(p.music_nused),
+        # keys for the trend table (not model inputs themselves)
+        "_tags": sorted(set(tags)), "_user": p.user,
+        "_sound": (p.music_title or "").strip().lower() or None if p.music_original is not True else None,
     }
     return f

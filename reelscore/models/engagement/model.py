@@ -16,7 +16,73 @@ from pathlib import Path
 
 import numpy as np
 
-from .features import BASE_FEATURES, N_EMBED
+from .features import BASE_FEATURES, N_EMBED, TREND_FEATURES
+
+TREND_SHRINK = 5.0  # pseudo-posts pulling a hashtag's/sound's mean residual toward 0
+
+
+class TrendTable:
+    """Hashtag and sound trends learned from posts: the shrunk mean of log10 views above the global
+    mean among posts using that hashtag (or borrowed sound). For training rows, each creator's own
+    posts are left out of the statistics they see (no target leakage)."""
+
+    def __init__(self, tags=None, sounds=None, glob=0.0):
+        self.tags = tags or {}  # tag -> [sum of residuals, n posts, n creators]
+        self.sounds = sounds or {}
+        self.glob = glob
+        self._by_user = {}
+
+    @classmethod
+    def fit(cls, rows: list[dict], y: np.ndarray) -> "TrendTable":
+        ok = np.isfinite(y)
+        t = cls(glob=float(np.mean(y[ok])))
+        users: dict[str, set] = {}
+        for r, v in zip(rows, y):
+            if not np.isfinite(v):
+                continue
+            res = float(v) - t.glob
+            u = r.get("_user") or ""
+            for key, table in ([("t:" + g, t.tags) for g in r.get("_tags", [])] +
+                               ([("s:" + r["_sound"], t.sounds)] if r.get("_sound") else [])):
+                k = key[2:]
+                e = table.setdefault(k, [0.0, 0, 0])
+                e[0] += res
+                e[1] += 1
+                if u not in users.setdefault(key, set()):
+                    users[key].add(u)
+                    e[2] += 1
+                bu = t._by_user.setdefault((key, u), [0.0, 0])
+                bu[0] += res
+                bu[1] += 1
+        # keep entries seen from at least 2 creators (a trend, not one account's habit)
+        t.tags = {k: v for k, v in t.tags.items() if v[2] >= 2}
+        t.sounds = {k: v for k, v in t.sounds.items() if v[2] >= 2}
+        return t
+
+    def _stat(self, table, prefix, key, user, loo):
+        e = table.get(key)
+        if e is None:
+            return None
+        s, n = e[0], e[1]
+        if loo and user is not None:
+            bu = self._by_user.get((prefix + key, user))
+            if bu:
+                s, n = s - bu[0], n - bu[1]
+        if n <= 0:
+            return None
+        return s / (n + TREND_SHRINK), n
+
+    def features(self, row: dict, loo: bool = False) -> list[float]:
+        u = row.get("_user") if loo else None
+        vals = [v for g in row.get("_tags", []) if (v := self._stat(self.tags, "t:", g, u, loo)) is not None]
+        w = [v[0] for v in vals]
+        snd = self._stat(self.sounds, "s:", row["_sound"], u, loo) if row.get("_sound") else None
+        nan = float("nan")
+        return [max(w) if w else nan, float(np.mean(w)) if w else nan, float(len(w)),
+                snd[0] if snd else nan, float(np.log10(1 + snd[1])) if snd else 0.0]
+
+    def to_json(self) -> dict:
+        return {"tags": self.tags, "sounds": self.sounds, "glob": self.glob}
 
 TARGETS = ("views", "likes", "comments", "shares", "saves")
 QUANTILES = (0.1, 0.5, 0.9)
@@ -33,20 +99,22 @@ class EngagementModel:
 
     # ---- features -------------------------------------------------------------------
     def feature_names(self, followers: bool) -> list[str]:
-        names = [f for f in BASE_FEATURES if followers or f != "log_followers"]
+        names = [f for f in BASE_FEATURES if followers or f != "log_followers"] + TREND_FEATURES
         if self.use_embeddings:
             names += [f"emb_{i}" for i in range(N_EMBED)]
         return names
 
-    def matrix(self, rows: list[dict], emb: np.ndarray | None, followers: bool) -> np.ndarray:
+    def matrix(self, rows: list[dict], emb: np.ndarray | None, followers: bool, loo: bool = False) -> np.ndarray:
         names = self.feature_names(followers)
         X = np.full((len(rows), len(names)), np.nan)
-        base = [n for n in names if not n.startswith("emb_")]
+        base = [n for n in names if not n.startswith("emb_") and n not in TREND_FEATURES]
+        nb = len(base)
         for i, r in enumerate(rows):
-            X[i, : len(base)] = [r.get(n, np.nan) for n in base]
+            X[i, :nb] = [r.get(n, np.nan) for n in base]
+            X[i, nb : nb + len(TREND_FEATURES)] = self.trends_.features(r, loo)
         if self.use_embeddings:
             Z = self.project(emb)
-            X[:, len(base):] = Z
+            X[:, nb + len(TREND_FEATURES):] = Z
         return X
 
     def fit_projection(self, emb: np.ndarray) -> None:
@@ -87,9 +155,10 @@ class EngagementModel:
         """Fit both variants. `calib` = conformal margins per variant/target (from `crossval`)."""
         if self.use_embeddings:
             self.fit_projection(emb)
+        self.trends_ = TrendTable.fit(rows, y["views"])
         self.boosters_ = {}
         for variant, fol in (("followers", True), ("no_followers", False)):
-            X = self.matrix(rows, emb, fol)
+            X = self.matrix(rows, emb, fol, loo=True)
             for t in TARGETS:
                 ok = np.isfinite(y[t])
                 for q in QUANTILES if t == "views" else (0.1, 0.5, 0.9):
@@ -139,7 +208,8 @@ class EngagementModel:
              ("n_estimators", "learning_rate", "num_leaves", "min_child_samples", "use_embeddings", "seed")},
              "boosters": {k: b.model_to_string() for k, b in self.boosters_.items()},
              "calib": self.calib_, "card": card or getattr(self, "card_", {}),
-             "reference": getattr(self, "reference_", None), "personal": getattr(self, "personal_", None)}
+             "reference": getattr(self, "reference_", None), "personal": getattr(self, "personal_", None),
+             "trends": self.trends_.to_json()}
         if self.use_embeddings:
             d["emb_mean"] = self.emb_mean_.tolist()
             d["emb_components"] = self.emb_components_.tolist()
@@ -163,6 +233,8 @@ class EngagementModel:
         m.calib_ = d["calib"]
         m.card_ = d.get("card", {})
         m.reference_ = d.get("reference")
+        tr = d.get("trends") or {}
+        m.trends_ = TrendTable(tr.get("tags"), tr.get("sounds"), tr.get("glob", 0.0))
         m.personal_ = d.get("personal")
         if m.use_embeddings:
             m.emb_mean_ = np.asarray(d["emb_mean"])

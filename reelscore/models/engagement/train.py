@@ -7,6 +7,8 @@ the training and the test side of any split).
 from __future__ import annotations
 
 
+from pathlib import Path
+
 import numpy as np
 
 from ...analyzers.caption import caption_features
@@ -200,7 +202,28 @@ def train_default(data: str, out: str, params: dict | None = None, log=print) ->
     }
     model.card_ = card
     model.save(out, card)
+    dates = [p.scrape_time for p in posts if p.scrape_time]
+    write_trends(model.trends_, Path(out).with_name("trends_default.csv"),
+                 (max(dates).date().isoformat() if dates else today()))
     return card
+
+
+def write_trends(table, path: Path, date: str, min_posts: int = 5) -> int:
+    """The shipped trends file: hashtags and sounds used by >= 2 creators in >= min_posts posts,
+    weighted by their shrunk mean log10 views above the typical training post."""
+    import csv
+
+    rows = []
+    for kind, tab in (("hashtag", table.tags), ("sound", table.sounds)):
+        for name, (s, n, _creators) in tab.items():
+            if n >= min_posts:
+                rows.append((kind, name, round(s / (n + 5.0), 4), date))
+    rows.sort(key=lambda r: -r[2])
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["kind", "name", "weight", "date"])
+        w.writerows(rows)
+    return len(rows)
 
 
 def spearman_table(rows, y, users) -> list[dict]:

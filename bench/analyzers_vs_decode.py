@@ -1,0 +1,70 @@
+"""Analyzer cost as a ratio of full decode time, measured in one run on a generated 30 s 1080x1920
+H.264 clip with speech-like audio, cuts and on-screen text.
+
+    python bench/analyzers_vs_decode.py [--seconds 30] [--repeat 1]
+
+Prints: full decode time (every frame converted at full resolution, the baseline), reelscore's own
+sampled decode pass, each analyzer's time, and the ratios analyzers/full-decode for the visual
+analyzers (issue 3 budget) and the motion/pacing/hook/faces/text/audio/loop set (issue 4 budget).
+"""
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+VISUAL = ("quality", "aesthetics", "technical", "exposure", "sharpness", "color")
+TEMPORAL = ("cuts", "motion", "hook", "faces", "ocr", "audio", "loop")
+
+
+def full_decode(path: Path) -> float:
+    import av
+
+    t0 = time.perf_counter()
+    with av.open(str(path)) as c:
+        s = c.streams.video[0]
+        s.thread_type = "AUTO"
+        for f in c.decode(s):
+            f.to_ndarray(format="rgb24")
+    return time.perf_counter() - t0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=30.0)
+    ap.add_argument("--video", default=None)
+    a = ap.parse_args()
+    from reelscore.analyzers import Context, all_analyzers
+    from reelscore.ingest import decode
+    from reelscore.samples import make_video
+
+    path = Path(a.video) if a.video else Path(tempfile.mkdtemp()) / "bench.mp4"
+    if not a.video:
+        make_video(path, 1080, 1920, seconds=a.seconds, cuts=tuple(float(x) for x in range(3, int(a.seconds), 3)),
+                   text="Wait for the end", text_span=(0, a.seconds), audio="beat")
+    # warm up models so one-time loading is not counted as per-video cost
+    warm = decode(path, __import__("reelscore.config").config.AnalysisConfig(max_seconds=2))
+    for an in all_analyzers():
+        an.run(warm, Context(caption="warm up"))
+    base = full_decode(path)
+    t0 = time.perf_counter()
+    media = decode(path)
+    ours = time.perf_counter() - t0
+    times = {}
+    for an in all_analyzers():
+        s = an.run(media, Context(caption="3 tips nobody tells you. Save this! #tips"))
+        times[an.name] = s.seconds
+    print(f"clip: {path} ({media.info.width}x{media.info.height}, {media.info.analyzed_s:.1f} s)")
+    print(f"full decode (baseline, every frame to RGB): {base:.2f} s")
+    print(f"reelscore sampled decode pass:              {ours:.2f} s  ratio {ours / base:.2f}")
+    for k, v in sorted(times.items(), key=lambda kv: -kv[1]):
+        print(f"  {k:<12} {v:7.2f} s  ratio {v / base:.2f}")
+    vis = sum(times[k] for k in VISUAL)
+    tmp = sum(times[k] for k in TEMPORAL)
+    print(f"visual analyzers {VISUAL}: {vis:.2f} s = {vis / base:.2f}x full decode (budget 1.0x)")
+    print(f"temporal/audio analyzers {TEMPORAL}: {tmp:.2f} s = {tmp / base:.2f}x full decode (budget 1.0x)")
+
+
+if __name__ == "__main__":
+    main()
