@@ -95,3 +95,22 @@ def test_transformers_backend_missing_weights_message(tmp_path):
 
     with pytest.raises(ModelUnavailableError, match="not found locally"):
         TransformersBackend(str(tmp_path / "absent"))
+
+
+def test_trends_file_load_and_match(tmp_path):
+    from reelscore.errors import InputError
+    from reelscore.trends import install, load, match
+
+    good = tmp_path / "t.csv"
+    good.write_text("kind,name,weight,date\nhashtag,#CoffeeTok,0.8,2026-11-01\ntopic,home espresso,0.5,2026-11-01\n")
+    dest = install(good)
+    t = load(dest)
+    assert [x.name for x in t] == ["coffeetok", "home espresso"]
+    m = match(["coffeetok", "cats"], "my espresso routine at home", t)
+    assert m["trending_hashtags"][0]["name"] == "coffeetok" and m["trend_weight"] == 0.8
+    assert m["closest_topic"] == "home espresso" and m["topic_similarity"] > 0.3
+    bad = tmp_path / "bad.csv"
+    bad.write_text("kind,name,weight,date\nhashtag,x,high,2026-11-01\n")
+    with pytest.raises(InputError, match="weight must be a number"):
+        install(bad)
+    assert load(dest)[0].name == "coffeetok", "a rejected file leaves the active one in place"

@@ -294,10 +294,19 @@ def onscreen_text(s):
     if v["watermark"]:
         score -= 60
         sug.append(Suggestion(component="text", message=f"Remove the burned-in watermark/handle ('{v['watermark_text']}'); Instagram demotes reposted content.", priority=1))
+    raw = {k: v[k] for k in ("text_fraction", "text_in_first_3s", "mean_text_area", "words", "watermark", "watermark_text")}
+    if v["words"].strip():
+        # on-screen words get the caption analysis: a hook or call to action on screen counts too
+        from ..analyzers.caption import caption_features
+
+        f = caption_features(v["words"])
+        raw["onscreen_analysis"] = {k: f[k] for k in ("language", "sentiment", "hook_patterns", "cta", "emoji_count")}
+        if f["has_cta"]:
+            score += 5
     why = f"text in {v['text_fraction']:.0%} of checked frames" + (" incl. the opening" if v["text_in_first_3s"] else "")
     if v["watermark"]:
         why += f"; watermark '{v['watermark_text']}'"
-    return _c("text", score, why, sig, {k: v[k] for k in ("text_fraction", "text_in_first_3s", "mean_text_area", "words", "watermark", "watermark_text")}), sug
+    return _c("text", score, why, sig, raw), sug
 
 
 @builder("audio")
@@ -404,7 +413,7 @@ def technical(s):
 
     pen = 0.0
     pen += flag("noise", v["noise_sigma"] > 5, min(30, 4 * (v["noise_sigma"] - 5) + 10), "Visible noise: shoot in more light or apply light denoising.", value=v["noise_sigma"])
-    pen += flag("blockiness", v["blockiness"] > 1.35, min(35, 40 * (v["blockiness"] - 1.35) + 10), "Compression blocking: export at a higher bitrate and avoid re-encoding downloaded clips.", 1, v["blockiness"])
+    pen += flag("blockiness", v["blockiness"] > 5.0, min(35, 3 * (v["blockiness"] - 5.0) + 10), "Compression blocking: export at a higher bitrate and avoid re-encoding downloaded clips.", 1, v["blockiness"])
     pen += flag("banding", v["banding"] > 0.3, 10, "Colour banding in gradients: export with a higher bitrate or add slight grain.", 3, v["banding"])
     pen += flag("letterbox", v["letterbox"] > 0.06, 20, "Black bars top/bottom: crop or reframe to fill 9:16.", 1, v["letterbox"])
     pen += flag("pillarbox", v["pillarbox"] > 0.06, 20, "Black bars left/right: crop or reframe to fill the vertical frame.", 1, v["pillarbox"])

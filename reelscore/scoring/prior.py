@@ -6,30 +6,32 @@ Each component k with sub-score s_k (0-100) shifts predicted log10 views by
 so a component at 50 is neutral and one at 100 adds w_k (x10^w_k views). The weights follow
 published platform guidance and creator studies of what retains viewers: the first seconds
 (hook) and sound matter most; resolution/format and technical quality gate distribution; aesthetic
-polish matters least. They sum to ~1.0 log10 (a video perfect on every factor is expected to get
-about 10x the views of one at 50 everywhere; one at 0 everywhere about 1/10).
+polish matters least. They sum to ~0.5 log10: a video perfect on every factor is expected to get
+about 3x the views of one at 50 everywhere, one at 0 everywhere about 1/3. (The metadata model's
+own predictions span about 0.3 log10 between its 5th and 95th percentiles on real posts; the
+prior is kept on a comparable scale.)
 Replace them by fitting `reelscore train --history ... --videos DIR` on your own posts.
 """
 from __future__ import annotations
 
 PRIOR_WEIGHTS: dict[str, float] = {
-    "hook": 0.20,
-    "audio": 0.12,
-    "format": 0.12,
-    "technical": 0.08,
-    "frame_quality": 0.08,
-    "video_quality": 0.04,
-    "pacing": 0.08,
-    "motion": 0.05,
-    "text": 0.05,
-    "faces": 0.05,
-    "loop": 0.03,
-    "aesthetics": 0.04,
-    "exposure": 0.02,
-    "sharpness": 0.02,
-    "color": 0.02,
+    "hook": 0.10,
+    "audio": 0.06,
+    "format": 0.06,
+    "technical": 0.04,
+    "frame_quality": 0.04,
+    "video_quality": 0.02,
+    "pacing": 0.04,
+    "motion": 0.025,
+    "text": 0.025,
+    "faces": 0.025,
+    "loop": 0.015,
+    "aesthetics": 0.02,
+    "exposure": 0.01,
+    "sharpness": 0.01,
+    "color": 0.01,
     # caption: used only when no trained engagement model scores the caption
-    "caption": 0.10,
+    "caption": 0.05,
 }
 
 

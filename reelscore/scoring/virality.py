@@ -24,8 +24,9 @@ from ..schema import Component, EngagementPrediction, Interval, Signal, Suggesti
 from .prior import PRIOR_WEIGHTS, prior_delta
 
 DEFAULT_MODEL = "engagement_default.json.gz"
-FIX_TARGET = 80.0  # a fixed component is assumed to reach this sub-score (what-if for video suggestions)
-PRIOR_ONLY_SD = 0.45  # log10 spread of the prior-only reference (documented: normal with this sd)
+FIX_TARGET = 80.0  # a fixed component is assumed to reach this sub-score, or +10 if already above (what-if)
+PRIOR_ONLY_SD = 0.25  # log10 spread of the prior-only reference (documented: normal with this sd)
+VIDEO_SPREAD = 0.15  # assumed sd (log10 views) of the prior shift across typical videos
 
 DEFINITION = ("Virality Score = percentile (0-100) of this post's predicted views relative to what accounts "
               "of the same size get, within a reference set of real posts (TikTok 2025 training data, "
@@ -110,8 +111,12 @@ class Scorer:
             from scipy.stats import norm
 
             return float(100 * norm.cdf(rel / PRIOR_ONLY_SD))
-        q = self.model.reference_["quantiles"][variant]
-        return float(np.interp(rel, q, np.linspace(0, 100, len(q))))
+        from scipy.stats import norm
+
+        # reference = model predictions of the training posts + the video prior's spread over
+        # typical videos (normal, sd VIDEO_SPREAD): the posts had videos, the model just could not see them
+        q = np.asarray(self.model.reference_["quantiles"][variant])
+        return float(100 * norm.cdf((rel - q) / VIDEO_SPREAD).mean())
 
 
 def score_analysis(components: list[Component], suggestions: list[Suggestion], signals: dict[str, Signal],
@@ -289,9 +294,9 @@ def _what_if(suggestions, sc: Scorer, subs, score, rel, variant, caption, follow
                 gain = cache[s.action]
         elif s.component in PRIOR_WEIGHTS and s.component not in skip and subs.get(s.component) is not None:
             cur = subs[s.component]
-            if cur < FIX_TARGET:
-                new_rel = rel + PRIOR_WEIGHTS[s.component] * (FIX_TARGET - cur) / 50
-                gain = sc.percentile(new_rel, variant) - score
+            target = min(100.0, max(FIX_TARGET, cur + 10))
+            new_rel = rel + PRIOR_WEIGHTS[s.component] * (target - cur) / 50
+            gain = sc.percentile(new_rel, variant) - score
         s.expected_gain = None if gain is None else round(float(gain), 2)
         out.append(s)
     out.sort(key=lambda s: (-(s.expected_gain if s.expected_gain is not None else -1e9 + 0), s.priority))

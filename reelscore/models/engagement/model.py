@@ -94,7 +94,7 @@ class EngagementModel:
     learning_rate: float = 0.03
     num_leaves: int = 15
     min_child_samples: int = 30
-    use_embeddings: bool = True
+    use_embeddings: bool = False  # MiniLM caption components lowered grouped-CV Spearman (0.294 vs 0.309)
     seed: int = 0
 
     # ---- features -------------------------------------------------------------------
@@ -136,7 +136,9 @@ class EngagementModel:
     def _booster(self, X, y, alpha: float):
         import lightgbm as lgb
 
-        params = dict(objective="quantile", alpha=alpha, learning_rate=self.learning_rate, num_leaves=self.num_leaves,
+        # the median uses the Huber loss (better ranking here: Spearman 0.330 vs 0.321 in grouped CV);
+        # the 10 % / 90 % bounds use the quantile loss and are then conformally calibrated
+        params = dict(objective="huber" if alpha == 0.5 else "quantile", alpha=0.9 if alpha == 0.5 else alpha, learning_rate=self.learning_rate, num_leaves=self.num_leaves,
                       min_child_samples=self.min_child_samples, subsample=0.8, subsample_freq=1,
                       colsample_bytree=0.8, reg_lambda=1.0, verbose=-1, seed=self.seed, num_threads=1)
         return lgb.train(params, lgb.Dataset(X, y), num_boost_round=self.n_estimators)

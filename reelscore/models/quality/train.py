@@ -101,7 +101,7 @@ def fit_ranked(X: np.ndarray, y: np.ndarray, R: np.ndarray, pairs, alpha: float,
         grad = 2 * Z.T @ r + 2 * alpha * w - 2 * weight * D.T @ h
         return loss, grad
 
-    res = minimize(f, m.coef_, jac=True, method="L-BFGS-B", options={"maxiter": 300})
+    res = minimize(f, m.coef_, jac=True, method="L-BFGS-B", options={"maxiter": 150})
     m.coef_ = res.x
     return m
 
