@@ -68,8 +68,8 @@ class OcrAnalyzer(Analyzer):
             area = 0.0
             texts = []
             for box, text, conf in res or []:
-                if float(conf) < 0.6:
-                    continue
+                if float(conf) < 0.6 or sum(ch.isalnum() for ch in text) < 2:
+                    continue  # single glyphs are mostly shapes read as letters (a ball as "O")
                 b = np.asarray(box, float)
                 area += float((b[:, 0].max() - b[:, 0].min()) * (b[:, 1].max() - b[:, 1].min()))
                 texts.append(text)
