@@ -10,6 +10,7 @@ from .base import Analyzer, Context, register
 
 DETECT_SHORT = 288  # detect at this short side (px): faces that matter in a Reel are large
 HOOK_TIMES = (0.0, 0.5, 1.0, 1.5, 2.0, 2.5)
+MAX_HEAVY = 12  # sampled frames checked beyond the opening
 
 
 class _Cascades:
@@ -53,7 +54,9 @@ class FacesAnalyzer(Analyzer):
         seen = set()
         hk = media.hook
         hook_idx = sorted({int(np.argmin(np.abs(np.asarray(hk.times) - x))) for x in HOOK_TIMES}) if len(hk) else []
-        frames = [(hk.times[i], hk.frames[i]) for i in hook_idx] + list(zip(media.heavy.times, media.heavy.frames))
+        hv = media.heavy
+        step = max(1, int(np.ceil(len(hv) / MAX_HEAVY)))
+        frames = [(hk.times[i], hk.frames[i]) for i in hook_idx] + list(zip(hv.times[::step], hv.frames[::step]))
         for t, f in frames:
             key = round(t, 1)
             if key in seen:

@@ -14,7 +14,7 @@ from .base import Analyzer, Context, register
 
 WATERMARK = re.compile(r"tik\s?tok|douyin|capcut|instagram|youtube|kwai|likee", re.I)
 HANDLE = re.compile(r"(^|\s)@[\w.]{3,}")
-MAX_FRAMES = 6
+MAX_FRAMES = 4
 
 
 @register

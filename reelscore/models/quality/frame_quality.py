@@ -28,11 +28,24 @@ def prepare(rgb: np.ndarray, short: int) -> np.ndarray:
     return np.asarray(Image.fromarray(rgb).resize(size, Image.BICUBIC))
 
 
+def _central(rgb: np.ndarray, max_aspect: float = 1.25) -> np.ndarray:
+    """Central crop to at most `max_aspect`: the detail scale sees the middle of tall/wide frames
+    (the training photos are square), which also bounds its cost."""
+    h, w = rgb.shape[:2]
+    if h > w * max_aspect:
+        c = int(w * max_aspect)
+        return rgb[(h - c) // 2 : (h - c) // 2 + c]
+    if w > h * max_aspect:
+        c = int(h * max_aspect)
+        return rgb[:, (w - c) // 2 : (w - c) // 2 + c]
+    return rgb
+
+
 def features(images: list[np.ndarray]) -> np.ndarray:
     """(N, D) multi-scale backbone features of RGB uint8 images."""
     from .. import backbone
 
-    per_scale = [backbone.extract([prepare(im, s) for im in images]) for s in SCALES]
+    per_scale = [backbone.extract([prepare(_central(im) if s == SCALES[0] else im, s) for im in images]) for s in SCALES]
     return np.concatenate(per_scale, axis=1)
 
 
