@@ -3,6 +3,8 @@
 envelope + autocorrelation), and a heuristic music-presence estimate."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from ..schema import Evidence
@@ -37,6 +39,15 @@ def tempo(env: np.ndarray, fps: float) -> tuple[float | None, float, float]:
     phases = [e[p::lag].mean() for p in range(lag)]
     phase = int(np.argmax(phases)) / fps
     return 60.0 * fps / lag, strength, phase
+
+
+@lru_cache(maxsize=1)
+def _vad_model():
+    """silero-vad ONNX session (bundled weights), loaded once per process; stateless between calls
+    because get_speech_timestamps resets its state."""
+    from silero_vad import load_silero_vad
+
+    return load_silero_vad(onnx=True)
 
 
 @register
@@ -114,11 +125,11 @@ class AudioAnalyzer(Analyzer):
     @staticmethod
     def _speech(audio: np.ndarray, sr: int) -> dict:
         import torch
-        from silero_vad import get_speech_timestamps, load_silero_vad
+        from silero_vad import get_speech_timestamps
 
         if sr not in (8000, 16000):
             raise ValueError("silero-vad needs 8 or 16 kHz audio")
-        model = load_silero_vad(onnx=True)
+        model = _vad_model()
         ts = get_speech_timestamps(torch.from_numpy(np.ascontiguousarray(audio, dtype=np.float32)), model,
                                    sampling_rate=sr, return_seconds=True)
         segs = [(float(t["start"]), float(t["end"])) for t in ts]

@@ -10,7 +10,7 @@ from .base import Analyzer, Context, register
 
 DETECT_SHORT = 288  # detect at this short side (px): faces that matter in a Reel are large
 HOOK_TIMES = (0.0, 0.5, 1.0, 1.5, 2.0, 2.5)
-MAX_HEAVY = 12  # sampled frames checked beyond the opening
+MAX_HEAVY = 8  # sampled frames checked beyond the opening
 
 
 class _Cascades:

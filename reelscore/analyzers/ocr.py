@@ -6,6 +6,7 @@ Instagram demotes as reposted content.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import numpy as np
 
@@ -15,6 +16,17 @@ from .base import Analyzer, Context, register
 WATERMARK = re.compile(r"tik\s?tok|douyin|capcut|instagram|youtube|kwai|likee", re.I)
 HANDLE = re.compile(r"(^|\s)@[\w.]{3,}")
 MAX_FRAMES = 4
+
+
+@lru_cache(maxsize=1)
+def _engine():
+    """The PP-OCR engine (read-only ONNX sessions), loaded once per process."""
+    import logging
+
+    from rapidocr_onnxruntime import RapidOCR
+
+    logging.getLogger("RapidOCR").setLevel(logging.ERROR)
+    return RapidOCR()
 
 
 @register
@@ -37,12 +49,7 @@ class OcrAnalyzer(Analyzer):
 
     def _ocr(self):
         if self._engine is None:
-            import logging
-
-            from rapidocr_onnxruntime import RapidOCR
-
-            logging.getLogger("RapidOCR").setLevel(logging.ERROR)
-            self._engine = RapidOCR()
+            self._engine = _engine()
         return self._engine
 
     def compute(self, media, ctx: Context):
