@@ -46,6 +46,13 @@ def frame_aesthetics(rgb: np.ndarray) -> dict:
             "colorfulness": colorfulness(rgb_s), "salient_center": (cx, cy)}
 
 
+def nima_ava_path():
+    """Where a NIMA checkpoint trained on AVA is picked up automatically."""
+    from ..scoring.virality import user_models_dir
+
+    return user_models_dir() / "nima-ava.pt"
+
+
 @register
 class AestheticsAnalyzer(Analyzer):
     name = "aesthetics"
@@ -53,17 +60,40 @@ class AestheticsAnalyzer(Analyzer):
     backend = "heuristic-computational-aesthetics"
     heuristic = True
 
+    def __init__(self):
+        # the cache key follows the backend: adding a NIMA-AVA checkpoint invalidates heuristic results
+        self.version = "1-nima" if nima_ava_path().is_file() else "1"
+
     def compute(self, media, ctx: Context):
         fs = media.heavy
         rows = [frame_aesthetics(f) for f in fs.frames]
         keys = ("thirds", "subject_bg_sharpness", "symmetry", "clutter", "contrast", "colorfulness")
         vals = {k: float(np.median([r[k] for r in rows])) for k in keys}
-        vals["nima_ava"] = None
         # per-frame composite used for the timeline / best frame (documented in scoring.components)
         comp = [aesthetic_index(r) for r in rows]
         vals["aesthetic_index"] = float(np.median(comp))
+        ckpt = nima_ava_path()
+        if ckpt.is_file():
+            from ..models.quality.nima import build, load_head, mean_std
+
+            import torch
+
+            head, card = load_head(ckpt)
+            m = build(head)
+            from ..models.quality.frame_quality import prepare
+
+            with torch.inference_mode():
+                dist = np.concatenate([m(torch.from_numpy(np.ascontiguousarray(prepare(f, 224))).permute(2, 0, 1)[None].float()).numpy()
+                                       for f in fs.frames])
+            mean, sd = mean_std(dist)
+            vals["nima_ava"] = {"mean": float(np.median(mean)), "std": float(np.median(sd)), "checkpoint": str(ckpt),
+                                "trained": card.get("date")}
+            return self.signal(values=vals, timeline=list(zip(fs.times, (mean - 1) / 9)),
+                               backend="nima-ava (efficientnet-lite0 head)", heuristic=False)
+        vals["nima_ava"] = None
         return self.signal(values=vals, timeline=list(zip(fs.times, comp)),
-                           notes=["heuristic: no NIMA-AVA weights present (`reelscore models fetch nima-ava-mobilenet`)"])
+                           notes=[f"heuristic: no NIMA-AVA checkpoint at {ckpt} (train one with `reelscore train nima` "
+                                  "on AVA vote counts and copy it there)"])
 
 
 def aesthetic_index(r: dict) -> float:

@@ -305,6 +305,31 @@ def train_quality(labels, images, out, rank_features):
     run(labels, images, out, rank_features=rank_features, log=lambda m: click.echo(f"  {m}", err=True))
 
 
+@train.command("nima")
+@click.option("--labels", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="CSV: image,c1..c10 (AVA vote counts) or image,mos (MOS 0-1).")
+@click.option("--images", required=True, type=click.Path(exists=True, file_okay=False))
+@click.option("--out", default="nima_head.pt", show_default=True)
+@click.option("--epochs", type=int, default=60, show_default=True)
+@click.option("--limit", type=int, default=None, help="Use only the first N rows.")
+def train_nima(labels, images, out, epochs, limit):
+    """Train a NIMA head (EMD loss) on EfficientNet-Lite0 features; saves a checkpoint with its card."""
+    from ..models.quality.nima import train as run
+
+    res = run(labels, images, out, epochs=epochs, limit=limit, log=lambda m: click.echo(f"  {m}", err=True))
+    click.echo(json.dumps(res["card"], indent=2))
+
+
+@cli.command("export-onnx")
+@click.option("--nima", "ckpt", required=True, type=click.Path(exists=True, dir_okay=False), help="NIMA checkpoint (.pt).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False))
+def export_onnx(ckpt, out):
+    """Export a NIMA model (backbone + head) to ONNX."""
+    from ..models.quality.nima import export_onnx as run
+
+    click.echo(str(run(ckpt, out)))
+
+
 def main(argv=None) -> int:
     """Entry point: one-line errors and exit codes (2 = bad input or usage), no tracebacks unless --debug."""
     args = list(sys.argv[1:] if argv is None else argv)

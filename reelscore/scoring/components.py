@@ -386,6 +386,9 @@ def aesthetics(s):
     if not _ok(sig):
         return _na("aesthetics", sig, _why_missing(sig)), []
     v = sig.values
+    if v.get("nima_ava"):
+        n = v["nima_ava"]
+        return _c("aesthetics", (n["mean"] - 1) / 9 * 100, f"NIMA-AVA mean rating {n['mean']:.2f}/10 (sd {n['std']:.2f})", sig, v), []
     score = 100 * v["aesthetic_index"]
     sug = []
     if v["clutter"] > 0.2:
