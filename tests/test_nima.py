@@ -78,3 +78,17 @@ def test_aesthetics_switches_to_nima_when_checkpoint_present(tmp_path):
         assert comp.heuristic is False and "NIMA-AVA" in comp.explanation
     finally:
         dest.unlink()
+
+
+def test_export_leaves_shared_backbone_unchanged(tmp_path):
+    """Regression: exporting once swapped the backbone's ReLU6 for Swish for the whole process."""
+    import torch
+
+    from reelscore.models import backbone
+
+    x = (np.random.default_rng(0).random((224, 224, 3)) * 255).astype(np.uint8)
+    before = backbone.extract([x])
+    torch.save({"head": torch.nn.Sequential(torch.nn.Dropout(0.75), torch.nn.Linear(1280, 10)).state_dict(),
+                "card": "{}", "history": "[]"}, tmp_path / "h.pt")
+    nima.export_onnx(tmp_path / "h.pt", tmp_path / "n.onnx")
+    np.testing.assert_array_equal(backbone.extract([x]), before)

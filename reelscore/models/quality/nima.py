@@ -175,12 +175,10 @@ def export_onnx(ckpt: str | Path, out: str | Path, size: int = FEATURE_SIZE) -> 
 
     head, _ = load_head(ckpt)
     m = build(head)
-    m.backbone.set_swish(memory_efficient=False)  # the custom autograd swish does not export
     x = torch.rand(1, 3, size, size) * 255
-    try:
-        torch.onnx.export(m, (x,), str(out), dynamo=False, input_names=["image"], output_names=["distribution"],
-                          dynamic_axes={"image": {0: "batch", 2: "height", 3: "width"}, "distribution": {0: "batch"}},
-                          opset_version=17)
-    finally:
-        m.backbone.set_swish(memory_efficient=True)
+    # Lite0 uses ReLU6 (no custom autograd op), so the backbone exports as it is; never call
+    # set_swish() on it: that would swap ReLU6 for Swish in the shared backbone
+    torch.onnx.export(m, (x,), str(out), dynamo=False, input_names=["image"], output_names=["distribution"],
+                      dynamic_axes={"image": {0: "batch", 2: "height", 3: "width"}, "distribution": {0: "batch"}},
+                      opset_version=17)
     return Path(out)
