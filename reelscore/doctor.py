@@ -32,6 +32,11 @@ def report() -> dict:
         models.append({"name": "all-MiniLM-L6-v2", "available": True, "detail": model_path()})
     except Exception as e:
         models.append({"name": "all-MiniLM-L6-v2", "available": False, "detail": str(e)})
+    from .analyzers.aesthetics import nima_ava_path
+
+    nima = nima_ava_path()
+    models.append({"name": "nima-ava (aesthetics)", "available": nima.is_file(),
+                   "detail": str(nima) if nima.is_file() else f"absent: aesthetics is heuristic (place a checkpoint at {nima})"})
     from .models.weights import REGISTRY, cached_path
 
     for w in REGISTRY.values():

@@ -60,3 +60,17 @@ def test_cache_hit_skips_decode(tmp_path):
     assert all(s.cached for s in a2.signals.values() if s.analyzer != "caption")
     assert a1.score == a2.score
     assert a1.media.analyzed_s == a2.media.analyzed_s
+
+
+def test_doctor_lists_every_analyzer_and_model():
+    p = subprocess.run([sys.executable, "-m", "reelscore.presentation.cli", "doctor", "--json"],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    d = json.loads(p.stdout)
+    from reelscore.analyzers import all_analyzers
+
+    assert {a["name"] for a in d["analyzers"]} == {a.name for a in all_analyzers()}
+    assert all(isinstance(a["heuristic"], bool) and a["backend"] for a in d["analyzers"])
+    names = {m["name"]: m for m in d["models"]}
+    assert names["engagement (default)"]["available"] and names["frame-quality (BIQ2021)"]["available"]
+    assert d["versions"]["torch"].startswith("2.13")

@@ -141,7 +141,8 @@ def doctor(as_json):
     for a in rep["analyzers"]:
         mark = "ok " if a["available"] else "-- "
         kind = "heuristic" if a["heuristic"] else "trained"
-        click.echo(f"  {mark}{a['name']:<13} {kind:<9} {a['backend']}\n       {a['detail']}")
+        click.echo(f"  {mark}{a['name']:<13} {kind:<9} {a['backend']}\n       {a['description']}"
+                   + (f"\n       {a['detail']}" if a["detail"] else ""))
     click.echo("\nModels:")
     for m in rep["models"]:
         mark = "ok " if m["available"] else "-- "
