@@ -32,6 +32,7 @@ class AnalysisConfig(BaseModel):
     max_seconds: float = Field(180.0, gt=0, description="analyze at most this much of the video")
     max_file_bytes: int = Field(4 * 1024**3, gt=0, description="refuse files larger than this")
     min_side_px: int = Field(16, description="refuse videos smaller than this on either side")
+    max_decode_seconds: float = Field(600.0, gt=0, description="give up (exit 2) if decoding takes longer: never hang")
     analyzers: tuple[str, ...] | None = Field(None, description="subset of analyzers to run (None = all)")
     use_cache: bool = True
 

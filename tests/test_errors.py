@@ -153,3 +153,12 @@ def test_real_videos_run_through_every_analyzer():
         a = reelscore.analyze(need(MEDIA / name), caption="test", config=__import__("reelscore.config").config.AnalysisConfig(use_cache=False))
         errs = {k: s.error for k, s in a.signals.items() if s.error}
         assert not errs, errs
+
+
+def test_decode_deadline_never_hangs(videos):
+    from reelscore.config import AnalysisConfig
+    from reelscore.errors import InputError
+    from reelscore.ingest import decode
+
+    with pytest.raises(InputError, match="decoding took longer"):
+        decode(videos["vertical"], AnalysisConfig(max_decode_seconds=1e-6))

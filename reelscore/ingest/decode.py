@@ -98,6 +98,9 @@ def _decode_video(p: Path, cfg: AnalysisConfig, info: MediaInfo, progress) -> De
         n = 0
         last_prog = 0.0
         for packet in container.demux(*streams):
+            if time.perf_counter() - t0 > cfg.max_decode_seconds:
+                raise InputError(str(p), f"decoding took longer than {cfg.max_decode_seconds:g} s; the file is "
+                                 "pathological or far too large (raise max_decode_seconds to insist)")
             if packet.stream.type == "video" and video_done:
                 if audio_done:
                     break
