@@ -126,7 +126,8 @@ def _short(e: Exception) -> str:
 
 
 def _describe_open_error(p: Path, e: Exception) -> str:
-    head = p.read_bytes()[:8] if p.stat().st_size < 1 << 30 else open(p, "rb").read(8)
+    with open(p, "rb") as f:
+        head = f.read(8)
     if head.startswith(b"%PDF"):
         return "is a PDF document, not a video or image"
     text = _short(e)

@@ -299,8 +299,7 @@ def _what_if(suggestions, sc: Scorer, subs, score, rel, variant, caption, follow
             gain = sc.percentile(new_rel, variant) - score
         s.expected_gain = None if gain is None else round(float(gain), 2)
         out.append(s)
-    out.sort(key=lambda s: (-(s.expected_gain if s.expected_gain is not None else -1e9 + 0), s.priority))
-    # suggestions without an estimate follow those with one, by priority
-    with_gain = [s for s in out if s.expected_gain is not None]
+    # ranked by predicted gain; suggestions without an estimate follow, by priority
+    with_gain = sorted([s for s in out if s.expected_gain is not None], key=lambda s: (-s.expected_gain, s.priority))
     without = sorted([s for s in out if s.expected_gain is None], key=lambda s: s.priority)
     return with_gain + without
