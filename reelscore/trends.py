@@ -32,10 +32,15 @@ class Trend:
     date: str
 
 
-def active_path() -> Path:
+def user_trends_path() -> Path:
+    """Where `reelscore trends load` keeps the user's active trends file."""
     from .scoring.virality import user_models_dir
 
-    user = user_models_dir().parent / "trends.csv"
+    return user_models_dir().parent / "trends.csv"
+
+
+def active_path() -> Path:
+    user = user_trends_path()
     if user.is_file():
         return user
     return Path(str(resources.files("reelscore.resources").joinpath("trends_default.csv")))
@@ -72,9 +77,7 @@ def load(path: str | Path | None = None) -> list[Trend]:
 def install(path: str | Path) -> Path:
     """Validate and activate a user's trends file."""
     parse(Path(path).read_text(encoding="utf-8"), str(path))
-    from .scoring.virality import user_models_dir
-
-    dest = user_models_dir().parent / "trends.csv"
+    dest = user_trends_path()
     dest.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(path, dest)
     return dest

@@ -74,17 +74,14 @@ class AestheticsAnalyzer(Analyzer):
         vals["aesthetic_index"] = float(np.median(comp))
         ckpt = nima_ava_path()
         if ckpt.is_file():
-            from ..models.quality.nima import build, load_head, mean_std
-
             import torch
+
+            from ..models.quality.nima import build, load_head, mean_std, to_input
 
             head, card = load_head(ckpt)
             m = build(head)
-            from ..models.quality.frame_quality import prepare
-
             with torch.inference_mode():
-                dist = np.concatenate([m(torch.from_numpy(np.ascontiguousarray(prepare(f, 224))).permute(2, 0, 1)[None].float()).numpy()
-                                       for f in fs.frames])
+                dist = np.concatenate([m(to_input(f)).numpy() for f in fs.frames])
             mean, sd = mean_std(dist)
             vals["nima_ava"] = {"mean": float(np.median(mean)), "std": float(np.median(sd)), "checkpoint": str(ckpt),
                                 "trained": card.get("date")}

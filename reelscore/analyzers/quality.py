@@ -44,12 +44,7 @@ class QualityAnalyzer(Analyzer):
         return self._model
 
     def compute(self, media, ctx: Context):
-        fs = media.heavy
-        if len(fs) > MAX_FRAMES:  # evenly spaced subset: the per-frame model is the costliest step
-            idx = np.unique(np.linspace(0, len(fs) - 1, MAX_FRAMES).round().astype(int))
-            from ..ingest.media import FrameSet
-
-            fs = FrameSet([fs.frames[i] for i in idx], [fs.times[i] for i in idx], [fs.indices[i] for i in idx])
+        fs = media.heavy.subsample(MAX_FRAMES)  # the per-frame model is the costliest step
         q = self.model().predict(fs.frames)
         vals = {"frame_mos_median": float(np.median(q)), "frame_mos_mean": float(q.mean()),
                 "frame_mos_min": float(q.min()), "frame_mos_max": float(q.max()),

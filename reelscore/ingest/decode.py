@@ -191,15 +191,8 @@ def _decode_video(p: Path, cfg: AnalysisConfig, info: MediaInfo, progress) -> De
     if audio is None:
         notes.append("no audio track")
     info.notes = notes
-    return DecodedMedia(info=info, heavy=_cap(heavy, s.heavy_max_frames), small=small, hook=hook, audio=audio,
+    return DecodedMedia(info=info, heavy=heavy.subsample(s.heavy_max_frames), small=small, hook=hook, audio=audio,
                         audio_rate=s.audio_rate, frame_times=frame_times, decode_seconds=time.perf_counter() - t0)
-
-
-def _cap(fs: FrameSet, k: int) -> FrameSet:
-    if len(fs) <= k:
-        return fs
-    idx = np.linspace(0, len(fs) - 1, k).round().astype(int)
-    return FrameSet([fs.frames[i] for i in idx], [fs.times[i] for i in idx], [fs.indices[i] for i in idx])
 
 
 def _is_vfr(times: list[float]) -> bool:

@@ -19,6 +19,13 @@ class FrameSet:
     def __len__(self) -> int:
         return len(self.frames)
 
+    def subsample(self, k: int) -> "FrameSet":
+        """At most `k` frames, evenly spaced (first and last kept); self when already small enough."""
+        if len(self) <= k:
+            return self
+        idx = np.unique(np.linspace(0, len(self) - 1, k).round().astype(int))
+        return FrameSet([self.frames[i] for i in idx], [self.times[i] for i in idx], [self.indices[i] for i in idx])
+
     def gray(self) -> list[np.ndarray]:
         """Luma (float32, 0..255) of each frame."""
         w = np.array([0.299, 0.587, 0.114], np.float32)

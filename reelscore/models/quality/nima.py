@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..backbone import MEAN, STD
+
 BINS = 10
 MOS_SD = 1.4
 DROPOUT = 0.75  # as in the paper
@@ -85,7 +87,7 @@ def build(head_state: dict | None = None):
             self.head = nn.Sequential(nn.Dropout(DROPOUT), nn.Linear(backbone._conv_head.out_channels, BINS))
 
         def forward(self, x):  # x: (B, 3, H, W) float RGB 0..255
-            f = self.backbone.extract_features((x - 127.0) / 128.0).mean((2, 3))
+            f = self.backbone.extract_features((x - MEAN) / STD).mean((2, 3))
             return torch.softmax(self.head(f), -1)
 
     m = NIMA()
@@ -99,15 +101,22 @@ def pooled_features(images: list[np.ndarray]) -> np.ndarray:
     import torch
 
     from ..backbone import _load
-    from .frame_quality import prepare
 
     m, _ = _load()
     out = []
     with torch.inference_mode():
         for im in images:
-            x = torch.from_numpy(np.ascontiguousarray(prepare(im, FEATURE_SIZE))).permute(2, 0, 1)[None].float()
-            out.append(m.extract_features((x - 127.0) / 128.0).mean((2, 3))[0].numpy())
+            out.append(m.extract_features((to_input(im) - MEAN) / STD).mean((2, 3))[0].numpy())
     return np.stack(out)
+
+
+def to_input(rgb: np.ndarray):
+    """(1, 3, H, W) float tensor, RGB 0..255, short side FEATURE_SIZE: the NIMA network's input."""
+    import torch
+
+    from .frame_quality import prepare
+
+    return torch.from_numpy(np.ascontiguousarray(prepare(rgb, FEATURE_SIZE))).permute(2, 0, 1)[None].float()
 
 
 def train(labels: str, images: str, out: str, epochs: int = 60, lr: float = 1e-3, batch: int = 64,
