@@ -16,7 +16,8 @@ def report() -> dict:
     try:
         from .models import backbone
 
-        models.append({"name": "efficientnet-lite0", "available": True, "detail": backbone.weights_path()})
+        models.append({"name": "efficientnet-lite0", "available": True,
+                       "detail": f"{backbone.weights_path()} (runs on {backbone.runtime()})"})
     except Exception as e:
         models.append({"name": "efficientnet-lite0", "available": False, "detail": str(e)})
     from .scoring.virality import resolve_model_path, user_models_dir

@@ -33,6 +33,17 @@ def real_frames():
     return frames
 
 
+def test_onnxruntime_backbone_matches_torch(real_frames):
+    """The fast ONNX Runtime path must give the features the head was trained on (torch)."""
+    from reelscore.models import backbone
+
+    ims = [real_frames[0][:384, :300], real_frames[2][:224, :398], real_frames[2][:224, :398]]
+    fast = backbone.extract(ims, runtime="onnxruntime")
+    ref = backbone.extract(ims, runtime="torch")
+    assert fast.shape == ref.shape == (3, backbone.feature_dim())
+    assert np.abs(fast - ref).max() <= 1e-4 * np.abs(ref).max()
+
+
 @pytest.mark.parametrize("kind", ["blur", "noise", "jpeg", "dark"])
 def test_monotone_under_distortion(model, real_frames, kind):
     for i, f in enumerate(real_frames):

@@ -8,7 +8,7 @@ from ..models.quality.vsfa import GAMMA, TAU, temporal_pool
 from ..schema import Evidence
 from .base import Analyzer, Context, register
 
-MAX_FRAMES = 12
+MAX_FRAMES = 24  # every heavy frame (1 fps up to 24): the ONNX Runtime backbone makes this cheap
 VSFA_SCALE = 10.0  # pool on MOS*10 so the softmin in VSFA's current term is selective, as on its MOS scale
 
 
@@ -56,6 +56,9 @@ class QualityAnalyzer(Analyzer):
         else:
             vals["video_mos_vsfa"] = float(q.mean())
         vals["vsfa"] = {"tau": TAU, "gamma": GAMMA, "scale": VSFA_SCALE}
+        from ..models import backbone
+
+        vals["backbone_runtime"] = backbone.runtime()
         ev = [Evidence(t=t, value=round(float(v), 3), note="low-quality frame")
               for t, v in zip(fs.times, q) if v < min(0.45, float(np.median(q)) - 0.1)]
         return self.signal(values=vals, timeline=list(zip(fs.times, q)), evidence=ev[:10])

