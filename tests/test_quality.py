@@ -129,5 +129,15 @@ def test_weights_registry_fetch_verify_import(tmp_path, monkeypatch):
     with pytest.raises(ModelUnavailableError, match="offline"):
         W.fetch("offline", reg, timeout=2)
     assert W.import_file("good", blob, reg).is_file()
-    with pytest.raises(ModelUnavailableError, match="does not match"):
+    with pytest.raises(ModelUnavailableError, match="mismatch"):
         W.import_file("bad", blob, reg)
+    # no published hash: refused unless accepted explicitly, then pinned (trust on first use)
+    reg["unpinned"] = W.Weights("unpinned", blob.as_uri(), "", "test", "t", True)
+    with pytest.raises(ModelUnavailableError, match="--allow-unpinned"):
+        W.fetch("unpinned", reg)
+    assert W.fetch("unpinned", reg, allow_unpinned=True).is_file()
+    assert W.expected_hash(reg["unpinned"]) == sha
+    other = tmp_path / "other.bin"
+    other.write_bytes(b"tampered")
+    with pytest.raises(ModelUnavailableError, match="mismatch"):
+        W.import_file("unpinned", other, reg, allow_unpinned=True)

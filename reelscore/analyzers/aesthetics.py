@@ -53,6 +53,19 @@ def nima_ava_path():
     return user_models_dir() / "nima-ava.pt"
 
 
+def nima_ava_source():
+    """The NIMA-AVA model to use, first found: your own checkpoint (`reelscore train nima`), then the
+    published Keras weights fetched or imported into the weights cache. None: aesthetics stays heuristic."""
+    if nima_ava_path().is_file():
+        return "efficientnet-lite0 head", nima_ava_path()
+    from ..models.weights import REGISTRY, cached_path
+
+    for w in REGISTRY.values():
+        if w.usable and w.task == "aesthetic" and w.arch and (p := cached_path(w.name)):
+            return w.name, p
+    return None
+
+
 @register
 class AestheticsAnalyzer(Analyzer):
     name = "aesthetics"
@@ -62,7 +75,8 @@ class AestheticsAnalyzer(Analyzer):
 
     def __init__(self):
         # the cache key follows the backend: adding a NIMA-AVA checkpoint invalidates heuristic results
-        self.version = "1-nima" if nima_ava_path().is_file() else "1"
+        self.source = nima_ava_source()
+        self.version = f"1-nima-{self.source[0]}" if self.source else "1"
 
     def compute(self, media, ctx: Context):
         fs = media.heavy
@@ -73,6 +87,17 @@ class AestheticsAnalyzer(Analyzer):
         comp = [aesthetic_index(r) for r in rows]
         vals["aesthetic_index"] = float(np.median(comp))
         ckpt = nima_ava_path()
+        if self.source and self.source[0] != "efficientnet-lite0 head":
+            from ..models.keras_h5 import load_nima, nima_scores
+            from ..models.weights import REGISTRY
+
+            name, path = self.source
+            w = REGISTRY[name]
+            mean, sd = nima_scores(load_nima(path, w.arch), fs.frames)
+            vals["nima_ava"] = {"mean": float(np.median(mean)), "std": float(np.median(sd)), "checkpoint": str(path),
+                                "weights": name, "licence": w.licence}
+            return self.signal(values=vals, timeline=list(zip(fs.times, (mean - 1) / 9)),
+                               backend=f"nima-ava ({w.arch}, {name})", heuristic=False)
         if ckpt.is_file():
             import torch
 
@@ -89,8 +114,8 @@ class AestheticsAnalyzer(Analyzer):
                                backend="nima-ava (efficientnet-lite0 head)", heuristic=False)
         vals["nima_ava"] = None
         return self.signal(values=vals, timeline=list(zip(fs.times, comp)),
-                           notes=[f"heuristic: no NIMA-AVA checkpoint at {ckpt} (train one with `reelscore train nima` "
-                                  "on AVA vote counts and copy it there)"])
+                           notes=[f"heuristic: no NIMA-AVA model (train one with `reelscore train nima` on AVA vote "
+                                  f"counts and copy it to {ckpt}, or `reelscore models fetch nima-ava-mobilenet-titu1994`)"])
 
 
 def aesthetic_index(r: dict) -> float:

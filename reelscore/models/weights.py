@@ -1,6 +1,11 @@
 """Registry of downloadable weights: pinned URL, SHA-256 (full, or the 8-hex prefix that the
-publisher put in the file name, torch-hub style), licence; a cache directory; fetch with a clear
-offline error; import of a local file. Nothing on the default path downloads anything.
+publisher put in the file name, torch-hub style), licence, and the architecture that loads it; a cache
+directory; fetch with a clear offline error; import of a local file. Nothing on the default path
+downloads anything.
+
+An entry whose publisher gives no hash (idealo's Git LFS files) has `sha256=""`: fetch/import then
+need `allow_unpinned=True` (CLI `--allow-unpinned`), print the SHA-256 they saw, and record it in
+`pins.json` in the cache so the file is verified from then on (trust on first use, said out loud).
 """
 from __future__ import annotations
 
@@ -23,6 +28,8 @@ class Weights:
     licence: str
     description: str
     usable: bool  # False when reelscore has no architecture for it yet (listed so users know)
+    arch: str = ""  # loader: "mobilenet_v1" / "mobilenet_v2" (Keras HDF5 via models.keras_h5)
+    task: str = ""  # "aesthetic" (AVA) or "technical"
 
     @property
     def filename(self) -> str:
@@ -30,7 +37,19 @@ class Weights:
 
 
 _PYIQA = "https://github.com/chaofengc/IQA-PyTorch/releases/download/v0.1-weights/"
+_IDEALO = "https://github.com/idealo/image-quality-assessment/raw/master/models/MobileNet/"
 REGISTRY: dict[str, Weights] = {w.name: w for w in (
+    # titu1994 v0.3 release asset; SHA-256 as recorded from the upstream release by a third-party
+    # project's pin (2026-08-30); reelscore could not download it here to re-check (no network).
+    Weights("nima-ava-mobilenet-titu1994",
+            "https://github.com/titu1994/neural-image-assessment/releases/download/v0.3/mobilenet_weights.h5",
+            "feff35c54daed3fcd2534c310ebe82257bfdd488b8d227d25c736bce95aef9e2", "MIT",
+            "NIMA aesthetics on AVA, Keras MobileNet v1 (alpha 1, 224 px)", True, "mobilenet_v1", "aesthetic"),
+    Weights("nima-ava-mobilenet-idealo", _IDEALO + "weights_mobilenet_aesthetic_0.07.hdf5", "", "Apache-2.0",
+            "NIMA aesthetics on AVA, Keras MobileNet v1 (idealo; no published hash)", True, "mobilenet_v1", "aesthetic"),
+    Weights("nima-tid2013-mobilenet-idealo", _IDEALO + "weights_mobilenet_technical_0.11.hdf5", "", "Apache-2.0",
+            "NIMA technical quality on TID2013, Keras MobileNet v1 (idealo; no published hash)", True,
+            "mobilenet_v1", "technical"),
     Weights("nima-ava-vgg16", _PYIQA + "NIMA_VGG16_ava-dc4e8265.pth", "dc4e8265", "pyiqa (CC BY-NC-SA 4.0 / AVA terms)",
             "NIMA aesthetics on AVA, VGG16 backbone (pyiqa checkpoint)", False),
     Weights("nima-ava-inception-resnet-v2", _PYIQA + "NIMA_InceptionV2_ava-b0c77c00.pth", "b0c77c00",
@@ -58,25 +77,69 @@ def sha256_of(path: Path) -> str:
 
 
 def verify(path: Path, expected: str) -> bool:
-    return sha256_of(path).startswith(expected.lower())
+    return bool(expected) and sha256_of(path).startswith(expected.lower())
+
+
+def _pins_path() -> Path:
+    return cache_dir() / "pins.json"
+
+
+def _pins() -> dict[str, str]:
+    import json
+
+    try:
+        return json.loads(_pins_path().read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def expected_hash(w: Weights) -> str:
+    """The registry's hash, or the one recorded at first fetch/import of an unpinned entry ('' if none)."""
+    return w.sha256 or _pins().get(w.name, "")
+
+
+def _record_pin(w: Weights, digest: str) -> None:
+    import json
+
+    from ..cache import atomic_write_text
+
+    pins = _pins()
+    pins[w.name] = digest
+    atomic_write_text(_pins_path(), json.dumps(pins, indent=1, sort_keys=True))
+
+
+def _accept(w: Weights, path: Path, allow_unpinned: bool, what: str) -> str | None:
+    """Check `path` against the pinned hash; returns the digest to record for an unpinned entry."""
+    exp = expected_hash(w)
+    if exp:
+        if not verify(path, exp):
+            raise ModelUnavailableError(f"{w.name}: SHA-256 mismatch for {what} (expected {exp[:16]}...)")
+        return None
+    if not allow_unpinned:
+        raise ModelUnavailableError(
+            f"{w.name} has no published SHA-256; rerun with --allow-unpinned to accept {what} "
+            f"(its SHA-256 {sha256_of(path)} will be recorded and checked from then on)")
+    return sha256_of(path)
 
 
 def cached_path(name: str) -> Path | None:
+    """The cached, verified file of `name`, or None."""
     w = REGISTRY.get(name)
     if w is None:
         return None
     p = cache_dir() / w.filename
-    return p if p.is_file() else None
+    return p if p.is_file() and expected_hash(w) else None
 
 
-def fetch(name: str, registry: dict[str, Weights] | None = None, timeout: float = 30.0) -> Path:
+def fetch(name: str, registry: dict[str, Weights] | None = None, timeout: float = 30.0,
+          allow_unpinned: bool = False) -> Path:
     """Download `name` into the cache (verified), or raise ModelUnavailableError with what to do offline."""
     reg = registry or REGISTRY
     if name not in reg:
         raise ModelUnavailableError(f"unknown weights {name!r}; known: {', '.join(reg)}")
     w = reg[name]
     dest = cache_dir() / w.filename
-    if dest.is_file() and verify(dest, w.sha256):
+    if dest.is_file() and verify(dest, expected_hash(w)):
         return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_suffix(dest.suffix + ".part")
@@ -88,14 +151,19 @@ def fetch(name: str, registry: dict[str, Weights] | None = None, timeout: float 
         raise ModelUnavailableError(
             f"cannot download {name} from {w.url} ({getattr(e, 'reason', e)}); offline? download it elsewhere and run "
             f"`reelscore models import {name} PATH`") from None
-    if not verify(tmp, w.sha256):
+    try:
+        pin = _accept(w, tmp, allow_unpinned, w.url)
+    except ModelUnavailableError:
         tmp.unlink(missing_ok=True)
-        raise ModelUnavailableError(f"{name}: SHA-256 mismatch for {w.url} (expected {w.sha256}...)")
+        raise
     os.replace(tmp, dest)
+    if pin:
+        _record_pin(w, pin)
     return dest
 
 
-def import_file(name: str, path: str | Path, registry: dict[str, Weights] | None = None) -> Path:
+def import_file(name: str, path: str | Path, registry: dict[str, Weights] | None = None,
+                allow_unpinned: bool = False) -> Path:
     """Copy a manually downloaded file into the cache after checking its hash."""
     reg = registry or REGISTRY
     if name not in reg:
@@ -104,9 +172,19 @@ def import_file(name: str, path: str | Path, registry: dict[str, Weights] | None
     src = Path(path)
     if not src.is_file():
         raise ModelUnavailableError(f"{path}: no such file")
-    if not verify(src, w.sha256):
-        raise ModelUnavailableError(f"{path}: SHA-256 does not match {name} (expected {w.sha256}...)")
+    pin = _accept(w, src, allow_unpinned, str(path))
+    if w.arch:  # a file that does not load into its architecture is refused before it is cached
+        from .keras_h5 import KerasWeightsError, load_nima
+
+        try:
+            load_nima(src, w.arch)
+        except KerasWeightsError as e:
+            raise ModelUnavailableError(f"{path}: not {name}: {e}") from None
     dest = cache_dir() / w.filename
     dest.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(src, dest)
+    tmp = dest.with_suffix(dest.suffix + ".part")
+    shutil.copyfile(src, tmp)
+    os.replace(tmp, dest)
+    if pin:
+        _record_pin(w, pin)
     return dest

@@ -159,31 +159,39 @@ def models():
 
 @models.command("list")
 def models_list():
-    from ..models.weights import REGISTRY, cache_dir, cached_path
+    from ..models.weights import REGISTRY, cache_dir, cached_path, expected_hash
 
     click.echo(f"cache: {cache_dir()}")
     for w in REGISTRY.values():
         c = cached_path(w.name)
         state = "cached" if c else "not fetched"
-        use = "" if w.usable else "  [no architecture in reelscore yet]"
-        click.echo(f"  {w.name:<32} {state:<12} sha256 {w.sha256}…  {w.licence}{use}\n      {w.url}")
+        use = f"  [{w.arch}, {w.task}]" if w.usable else "  [no architecture in reelscore yet]"
+        h = expected_hash(w)
+        pin = f"sha256 {h[:16]}…" if h else "sha256 unpublished (--allow-unpinned)"
+        click.echo(f"  {w.name:<32} {state:<12} {pin}  {w.licence}{use}\n      {w.url}")
+
+
+_UNPINNED = click.option("--allow-unpinned", is_flag=True,
+                         help="accept a file for an entry without a published SHA-256 (its hash is then recorded)")
 
 
 @models.command("fetch")
 @click.argument("name")
-def models_fetch(name):
+@_UNPINNED
+def models_fetch(name, allow_unpinned):
     from ..models.weights import fetch
 
-    click.echo(str(fetch(name)))
+    click.echo(str(fetch(name, allow_unpinned=allow_unpinned)))
 
 
 @models.command("import")
 @click.argument("name")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-def models_import(name, path):
+@_UNPINNED
+def models_import(name, path, allow_unpinned):
     from ..models.weights import import_file
 
-    click.echo(str(import_file(name, path)))
+    click.echo(str(import_file(name, path, allow_unpinned=allow_unpinned)))
 
 
 @cli.group()
