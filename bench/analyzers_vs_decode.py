@@ -44,7 +44,9 @@ def main():
         make_video(path, 1080, 1920, seconds=a.seconds, cuts=tuple(float(x) for x in range(3, int(a.seconds), 3)),
                    text="Wait for the end", text_span=(0, a.seconds), audio="beat")
     # warm up models so one-time loading is not counted as per-video cost
-    warm = decode(path, __import__("reelscore.config").config.AnalysisConfig(max_seconds=2))
+    # 10 s: enough frames for full batches, so one-time model loading and ONNX Runtime shape planning
+    # are not counted as per-video cost
+    warm = decode(path, __import__("reelscore.config").config.AnalysisConfig(max_seconds=10))
     for an in all_analyzers():
         an.run(warm, Context(caption="warm up"))
     base = full_decode(path)

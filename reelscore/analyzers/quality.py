@@ -8,7 +8,7 @@ from ..models.quality.vsfa import GAMMA, TAU, temporal_pool
 from ..schema import Evidence
 from .base import Analyzer, Context, register
 
-MAX_FRAMES = 24  # every heavy frame (1 fps up to 24): the ONNX Runtime backbone makes this cheap
+MAX_FRAMES = 16  # evenly spaced heavy frames: one every ~2 s of a 30 s Reel for the VSFA timeline
 VSFA_SCALE = 10.0  # pool on MOS*10 so the softmin in VSFA's current term is selective, as on its MOS scale
 
 

@@ -124,6 +124,8 @@ def _session():
         so = ort.SessionOptions()
         so.intra_op_num_threads = max(1, torch.get_num_threads())
         so.log_severity_level = 3
+        # no busy-waiting between runs: on 2 cores spinning threads slow down the analyzers that run next
+        so.add_session_config_entry("session.intra_op.allow_spinning", "0")
         return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
     except Exception:  # a read-only cache, an exporter problem: torch still gives the same features
         return None
