@@ -15,6 +15,8 @@ class SamplingConfig(BaseModel):
     heavy_fps: float = Field(1.0, gt=0, description="rate of large RGB frames for heavy models")
     heavy_max_frames: int = Field(24, ge=1, description="cap on large frames (evenly re-spaced if exceeded)")
     heavy_short_side: int = Field(384, ge=64, description="short side of large frames, px")
+    cover_short_side: int = Field(1080, ge=64, description="short side of the cover candidates kept (as YUV, "
+                                  "only the chosen one is converted) for the best-frame JPEG, px")
     small_max_fps: float = Field(30.0, gt=0, description="rate cap of small frames for motion/cuts")
     small_short_side: int = Field(144, ge=32, description="short side of small frames, px")
     hook_seconds: float = Field(3.0, ge=0.5, description="length of the densely sampled opening")

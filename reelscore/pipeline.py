@@ -117,12 +117,10 @@ def choose_best_frame(signals: dict[str, Signal]) -> BestFrame | None:
 def write_frame_jpeg(media, t: float, path) -> str:
     from PIL import Image
 
-    fs = media.heavy
-    i = int(np.argmin(np.abs(np.asarray(fs.times) - t)))
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     tmp = p.with_name(f".{p.name}.tmp")
-    Image.fromarray(fs.frames[i]).save(tmp, format="JPEG", quality=92)
+    Image.fromarray(media.cover_rgb(t)).save(tmp, format="JPEG", quality=92)
     os.replace(tmp, p)
     return str(p)
 

@@ -41,6 +41,25 @@ def test_rotation_is_applied(videos):
     assert np.abs(rot.astype(int) - ref.astype(int)).mean() < 20
 
 
+def test_cover_frames_are_full_size_upright_and_match_the_heavy_frames(videos, tmp_path):
+    from PIL import Image
+
+    from reelscore.pipeline import write_frame_jpeg
+
+    for name, size in (("vertical", (1080, 1920)), ("rotated", (360, 640))):
+        d = decode(videos[name])
+        assert set(d.covers) == set(d.heavy.indices)  # one kept cover per heavy frame, no more
+        rgb = d.cover_rgb(d.heavy.times[1])
+        assert rgb.shape[1::-1] == size  # full resolution, display orientation
+        small = np.asarray(Image.fromarray(rgb).resize(d.heavy.frames[1].shape[1::-1], Image.BILINEAR))
+        assert np.abs(small.astype(int) - d.heavy.frames[1].astype(int)).mean() < 6  # the same picture
+        out = write_frame_jpeg(d, d.heavy.times[1], tmp_path / f"{name}.jpg")
+        assert Image.open(out).size == size
+    # a cap below the coded size is honoured
+    d = decode(videos["vertical"], AnalysisConfig(sampling=SamplingConfig(cover_short_side=720)))
+    assert d.cover_rgb(0.0).shape[:2] == (1280, 720)
+
+
 def test_variable_frame_rate_detected(videos):
     d = decode(videos["vfr"])
     assert d.info.variable_frame_rate

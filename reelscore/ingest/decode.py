@@ -70,6 +70,8 @@ def _decode_video(p: Path, cfg: AnalysisConfig, info: MediaInfo, progress) -> De
     small_wh = _scaled(cw, ch, s.small_short_side)
     heavy_wh = _scaled(cw, ch, s.heavy_short_side)
     hook_wh = _scaled(cw, ch, s.hook_short_side)
+    cover_wh = _scaled(cw, ch, s.cover_short_side)
+    covers: dict[int, np.ndarray] = {}
     heavy, small, hook = FrameSet(), FrameSet(), FrameSet()
     next_heavy = next_small = next_hook = 0.0
     frame_times: list[float] = []
@@ -135,6 +137,7 @@ def _decode_video(p: Path, cfg: AnalysisConfig, info: MediaInfo, progress) -> De
                     next_small = max(next_small + small_step, t + small_step * 0.5)
                 if t + eps >= next_heavy:
                     heavy.frames.append(_upright(frame.to_ndarray(format="rgb24", width=heavy_wh[0], height=heavy_wh[1]), rot))
+                    covers[n] = frame.to_ndarray(format="yuv420p", width=cover_wh[0], height=cover_wh[1])
                     heavy.times.append(t)
                     heavy.indices.append(n)
                     next_heavy += heavy_step
@@ -191,8 +194,10 @@ def _decode_video(p: Path, cfg: AnalysisConfig, info: MediaInfo, progress) -> De
     if audio is None:
         notes.append("no audio track")
     info.notes = notes
-    return DecodedMedia(info=info, heavy=heavy.subsample(s.heavy_max_frames), small=small, hook=hook, audio=audio,
-                        audio_rate=s.audio_rate, frame_times=frame_times, decode_seconds=time.perf_counter() - t0)
+    heavy = heavy.subsample(s.heavy_max_frames)
+    return DecodedMedia(info=info, heavy=heavy, small=small, hook=hook, audio=audio,
+                        audio_rate=s.audio_rate, frame_times=frame_times, decode_seconds=time.perf_counter() - t0,
+                        covers={i: covers[i] for i in heavy.indices if i in covers})
 
 
 def _is_vfr(times: list[float]) -> bool:

@@ -50,3 +50,18 @@ class DecodedMedia:
     audio_rate: int
     frame_times: list[float]  # presentation time of every decoded frame (for fps/VFR facts)
     decode_seconds: float = 0.0
+    # cover candidates at up to `cover_short_side`, kept as coded YUV 4:2:0 (1.5 bytes/px) by frame
+    # index of the heavy frames; converted to RGB only for the chosen best frame
+    covers: dict[int, np.ndarray] = field(default_factory=dict)
+
+    def cover_rgb(self, t: float) -> np.ndarray:
+        """The best available RGB picture of the heavy frame nearest `t` (full cover size if kept)."""
+        i = int(np.argmin(np.abs(np.asarray(self.heavy.times) - t)))
+        yuv = self.covers.get(self.heavy.indices[i]) if self.heavy.indices else None
+        if yuv is None:
+            return self.heavy.frames[i]
+        import cv2
+
+        rgb = cv2.cvtColor(yuv, cv2.COLOR_YUV2RGB_I420)
+        k = (self.info.rotation // 90) % 4
+        return np.ascontiguousarray(np.rot90(rgb, k)) if k else rgb
