@@ -141,3 +141,47 @@ def test_weights_registry_fetch_verify_import(tmp_path, monkeypatch):
     other.write_bytes(b"tampered")
     with pytest.raises(ModelUnavailableError, match="mismatch"):
         W.import_file("unpinned", other, reg, allow_unpinned=True)
+
+
+def test_published_vsfa_and_resnet50_layouts(tmp_path, monkeypatch):
+    """The published files load by name: ResNet-50 has torchvision's names and size (25,557,032
+    parameters), VSFA the authors' (ann.fc0/fc, rnn, q); a checkpoint of that layout is accepted by
+    `models import`, a wrong one refused, and then the quality analyzer reports the published VSFA."""
+    import torch
+
+    from reelscore.analyzers import Context
+    from reelscore.analyzers.quality import QualityAnalyzer
+    from reelscore.errors import ModelUnavailableError
+    from reelscore.models import weights as W
+    from reelscore.models.quality.vsfa import build_vsfa, vsfa_score
+    from reelscore.models.resnet import ResNet50, vsfa_features
+
+    r = ResNet50()
+    assert sum(p.numel() for p in r.parameters()) == 25_557_032
+    keys = set(r.state_dict())
+    assert {"conv1.weight", "layer1.0.downsample.0.weight", "layer4.2.bn3.running_var", "fc.bias"} <= keys
+    v = build_vsfa()
+    assert set(v.state_dict()) == {"ann.fc0.weight", "ann.fc0.bias", "ann.fc.weight", "ann.fc.bias", "rnn.weight_ih_l0",
+                                   "rnn.weight_hh_l0", "rnn.bias_ih_l0", "rnn.bias_hh_l0", "q.weight", "q.bias"}
+    monkeypatch.setenv("REELSCORE_WEIGHTS_DIR", str(tmp_path / "w"))
+    rp, vp = tmp_path / "resnet50.pth", tmp_path / "VSFA.pt"
+    torch.save(r.state_dict(), rp)
+    torch.save(v.state_dict(), vp)
+    with pytest.raises(ModelUnavailableError, match="not vsfa-konvid1k"):
+        W.import_file("vsfa-konvid1k", rp, allow_unpinned=True)
+    W.import_file("vsfa-konvid1k", vp, allow_unpinned=True)
+    # the ResNet entry is pinned to torchvision's hash: our random file is refused
+    with pytest.raises(ModelUnavailableError, match="mismatch"):
+        W.import_file("resnet50-imagenet", rp)
+    monkeypatch.setitem(W.REGISTRY, "resnet50-imagenet",
+                        W.Weights("resnet50-imagenet", "file:///resnet50-0676ba61.pth", "", "t", "t", True, "resnet50"))
+    W.import_file("resnet50-imagenet", rp, allow_unpinned=True)
+    frames = [np.full((64, 64, 3), c, np.uint8) for c in (40, 120, 200)]
+    assert vsfa_features(r.eval(), frames).shape == (3, 4096)
+    media = decode(need(MEDIA / "carphone_pristine.mp4"))
+    an = QualityAnalyzer()
+    assert an.version == "1-vsfa"
+    sig = an.run(media, Context())
+    pub = sig.values["vsfa_published"]
+    assert pub is not None and np.isfinite(pub["score"])
+    assert pub["score"] == pytest.approx(vsfa_score((r.eval(), v.eval()), media.heavy.subsample(16).frames), abs=1e-5)

@@ -21,8 +21,13 @@ class QualityAnalyzer(Analyzer):
     heuristic = False
 
     def __init__(self, head_path: str | None = None):
+        from ..models.weights import cached_path
+
         self.head_path = head_path
         self._model = None
+        # the cache key follows what runs: fetching the published VSFA invalidates results without it
+        if cached_path("resnet50-imagenet") and cached_path("vsfa-konvid1k"):
+            self.version = "1-vsfa"
 
     def available(self):
         from ..models.quality.frame_quality import DEFAULT_HEAD, FrameQualityModel
@@ -35,6 +40,13 @@ class QualityAnalyzer(Analyzer):
             return True, f"backbone weights {backbone.weights_path()}; head {self.head_path or DEFAULT_HEAD}"
         except Exception as e:
             return False, f"backbone unavailable: {e}"
+
+    def _published(self):
+        from ..models.quality.vsfa import published_vsfa
+
+        if not hasattr(self, "_pub"):
+            self._pub = published_vsfa()
+        return self._pub
 
     def model(self):
         if self._model is None:
@@ -59,6 +71,14 @@ class QualityAnalyzer(Analyzer):
         from ..models import backbone
 
         vals["backbone_runtime"] = backbone.runtime()
+        vals["vsfa_published"] = None
+        if media.info.kind == "video" and len(q) > 1:
+            from ..models.quality.vsfa import vsfa_score
+
+            pub = self._published()
+            if pub is not None:
+                vals["vsfa_published"] = {"score": vsfa_score(pub, fs.frames), "weights": "vsfa-konvid1k + resnet50-imagenet",
+                                          "note": "authors' KoNViD-1k model on reelscore's ~1 fps sampled frames"}
         ev = [Evidence(t=t, value=round(float(v), 3), note="low-quality frame")
               for t, v in zip(fs.times, q) if v < min(0.45, float(np.median(q)) - 0.1)]
         return self.signal(values=vals, timeline=list(zip(fs.times, q)), evidence=ev[:10])

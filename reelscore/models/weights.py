@@ -50,6 +50,13 @@ REGISTRY: dict[str, Weights] = {w.name: w for w in (
     Weights("nima-tid2013-mobilenet-idealo", _IDEALO + "weights_mobilenet_technical_0.11.hdf5", "", "Apache-2.0",
             "NIMA technical quality on TID2013, Keras MobileNet v1 (idealo; no published hash)", True,
             "mobilenet_v1", "technical"),
+    # torchvision's ImageNet ResNet-50 (IMAGENET1K_V1; file name carries the SHA-256 prefix)
+    Weights("resnet50-imagenet", "https://download.pytorch.org/models/resnet50-0676ba61.pth", "0676ba61",
+            "BSD-3-Clause (torchvision)", "ResNet-50 ImageNet: VSFA's content-aware features", True, "resnet50",
+            "features"),
+    Weights("vsfa-konvid1k", "https://github.com/lidq92/VSFA/raw/master/models/VSFA.pt", "",
+            "see github.com/lidq92/VSFA", "VSFA GRU + pooling trained on KoNViD-1k (authors' weights; no published hash)",
+            True, "vsfa", "video-quality"),
     Weights("nima-ava-vgg16", _PYIQA + "NIMA_VGG16_ava-dc4e8265.pth", "dc4e8265", "pyiqa (CC BY-NC-SA 4.0 / AVA terms)",
             "NIMA aesthetics on AVA, VGG16 backbone (pyiqa checkpoint)", False),
     Weights("nima-ava-inception-resnet-v2", _PYIQA + "NIMA_InceptionV2_ava-b0c77c00.pth", "b0c77c00",
@@ -122,6 +129,30 @@ def _accept(w: Weights, path: Path, allow_unpinned: bool, what: str) -> str | No
     return sha256_of(path)
 
 
+def check_loads(w: Weights, path: Path, what: str) -> None:
+    """Refuse a file that does not load into the entry's architecture (before it is cached)."""
+    if not w.arch:
+        return
+    try:
+        if w.arch.startswith("mobilenet"):
+            from .keras_h5 import load_nima
+
+            load_nima(path, w.arch)
+        elif w.arch == "resnet50":
+            from .resnet import load_resnet50
+
+            load_resnet50(path)
+        elif w.arch == "vsfa":
+            import torch
+
+            from .quality.vsfa import build_vsfa
+
+            build_vsfa().load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+    except Exception as e:  # wrong layout, wrong shapes, not a checkpoint at all
+        msg = str(e).splitlines()[0][:300] if str(e) else type(e).__name__
+        raise ModelUnavailableError(f"{what}: not {w.name}: {msg}") from None
+
+
 def cached_path(name: str) -> Path | None:
     """The cached, verified file of `name`, or None."""
     w = REGISTRY.get(name)
@@ -153,6 +184,8 @@ def fetch(name: str, registry: dict[str, Weights] | None = None, timeout: float 
             f"`reelscore models import {name} PATH`") from None
     try:
         pin = _accept(w, tmp, allow_unpinned, w.url)
+        if pin:
+            check_loads(w, tmp, w.url)
     except ModelUnavailableError:
         tmp.unlink(missing_ok=True)
         raise
@@ -173,13 +206,7 @@ def import_file(name: str, path: str | Path, registry: dict[str, Weights] | None
     if not src.is_file():
         raise ModelUnavailableError(f"{path}: no such file")
     pin = _accept(w, src, allow_unpinned, str(path))
-    if w.arch:  # a file that does not load into its architecture is refused before it is cached
-        from .keras_h5 import KerasWeightsError, load_nima
-
-        try:
-            load_nima(src, w.arch)
-        except KerasWeightsError as e:
-            raise ModelUnavailableError(f"{path}: not {name}: {e}") from None
+    check_loads(w, src, str(path))
     dest = cache_dir() / w.filename
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_suffix(dest.suffix + ".part")

@@ -2,8 +2,9 @@
 subjectively-inspired temporal pooling.
 
 The default path uses only `temporal_pool` on trained frame-quality scores (no video MOS exists
-here to train the GRU). `VSFA` is the full network, usable with the published weights over
-ResNet-50 features (4096-d: mean+std of the last map) where those are available.
+here to train the GRU). `build_vsfa` is the full network; `published_vsfa` loads the authors'
+weights over ResNet-50 features (4096-d: mean+std of res5c) once both files are fetched or imported
+(`reelscore models fetch resnet50-imagenet`, `... vsfa-konvid1k --allow-unpinned`).
 """
 from __future__ import annotations
 
@@ -36,14 +37,29 @@ def temporal_pool(q: np.ndarray, tau: int = TAU, gamma: float = GAMMA) -> tuple[
 
 
 def build_vsfa(input_size: int = 4096, reduced_size: int = 128, hidden_size: int = 32):
-    """The VSFA network (torch). Input: (B, T, input_size) features; output: (B,) scores."""
+    """The VSFA network (torch), with the authors' module names so their `VSFA.pt` state dict loads.
+    Input: (B, T, input_size) features; output: (B,) scores."""
     import torch
     from torch import nn
+
+    class ANN(nn.Module):
+        def __init__(self, n_layers: int = 1, dropout_p: float = 0.5):
+            super().__init__()
+            self.n_layers = n_layers
+            self.fc0 = nn.Linear(input_size, reduced_size)
+            self.dropout = nn.Dropout(dropout_p)
+            self.fc = nn.Linear(reduced_size, reduced_size)  # unused with one layer; in the published weights
+
+        def forward(self, x):
+            x = self.fc0(x)
+            for _ in range(self.n_layers - 1):
+                x = self.fc(self.dropout(torch.relu(x)))
+            return x
 
     class VSFA(nn.Module):
         def __init__(self):
             super().__init__()
-            self.ann = nn.Sequential(nn.Linear(input_size, reduced_size), nn.Dropout(0.5))
+            self.ann = ANN()
             self.rnn = nn.GRU(reduced_size, hidden_size, batch_first=True)
             self.q = nn.Linear(hidden_size, 1)
 
@@ -69,3 +85,35 @@ def build_vsfa(input_size: int = 4096, reduced_size: int = 128, hidden_size: int
         return (beta * (m / n) + (1 - beta) * l).mean()
 
     return VSFA()
+
+
+def published_vsfa():
+    """(ResNet-50, VSFA) with the published weights when both are in the weights cache, else None.
+
+    The published VSFA was trained on every frame of 8 s KoNViD-1k clips at full resolution; here it
+    reads reelscore's sampled frames (about 1 fps), so its score is indicative, reported beside the
+    default (trained frame quality + VSFA pooling), not instead of it."""
+    from ..weights import cached_path
+
+    r, v = cached_path("resnet50-imagenet"), cached_path("vsfa-konvid1k")
+    if r is None or v is None:
+        return None
+    import torch
+
+    from ..resnet import load_resnet50
+
+    net = build_vsfa()
+    net.load_state_dict(torch.load(v, map_location="cpu", weights_only=True))
+    return load_resnet50(r), net.eval()
+
+
+def vsfa_score(models, frames) -> float:
+    """The published VSFA's score (KoNViD-1k MOS scaled to about 0..1) of a frame sequence."""
+    import torch
+
+    from ..resnet import vsfa_features
+
+    resnet, net = models
+    f = torch.from_numpy(vsfa_features(resnet, frames))[None].float()
+    with torch.inference_mode():
+        return float(net(f, torch.tensor([f.shape[1]]))[0])
