@@ -96,6 +96,33 @@ def test_default_model_ships_with_card():
     assert card["metrics"]["followers"]["coverage_80"] == pytest.approx(0.8, abs=0.05)
 
 
+def test_missing_inputs_get_their_own_wider_intervals():
+    """Withholding duration, post time or sound leaves a prediction, with an interval at least as
+    wide as the complete one (margins calibrated on out-of-fold predictions with those inputs withheld)."""
+    from reelscore.models.engagement.features import MISSING_GROUPS, mask_groups, missing_key
+    from reelscore.models.engagement.train import prepare
+    from reelscore.scoring.virality import load_model, resolve_model_path
+
+    m = load_model(str(resolve_model_path(None)))
+    for v in ("followers", "no_followers"):
+        miss = m.calib_[v]["missing"]
+        assert set(miss) >= {"duration", "post_time", "sound", "+".join(MISSING_GROUPS)}
+        assert all(miss[k]["views"] >= m.calib_[v]["views"] for k in miss)
+    posts = [p for p in load_posts(need(TIKTOK)) if p.views is not None and p.duration and p.post_time][:50]
+    rows, _, _ = prepare(posts, use_embeddings=False)
+    rows = [r for r in rows if missing_key(r) == ""]
+    full = m.predict(rows, None)["views"]
+    masked_rows = [mask_groups(r, MISSING_GROUPS) for r in rows]
+    assert all(missing_key(r) == "+".join(MISSING_GROUPS) for r in masked_rows)
+    masked = m.predict(masked_rows, None)["views"]
+    assert np.isfinite(masked).all()
+    w_full, w_masked = full[:, 2] - full[:, 0], masked[:, 2] - masked[:, 0]
+    margin_gain = m.calib_["followers"]["missing"]["+".join(MISSING_GROUPS)]["views"] - m.calib_["followers"]["views"]
+    raw_full, raw_masked = m.predict(rows, None, raw=True)["views"], m.predict(masked_rows, None, raw=True)["views"]
+    np.testing.assert_allclose(w_masked - (raw_masked[:, 2] - raw_masked[:, 0]),
+                               w_full - (raw_full[:, 2] - raw_full[:, 0]) + 2 * margin_gain, atol=1e-9)
+
+
 def test_evaluate_cli_json(tmp_path):
     src = need(TIKTOK).read_text(encoding="utf-8").splitlines()
     small = tmp_path / "small.csv"

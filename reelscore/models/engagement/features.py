@@ -34,6 +34,31 @@ GROUPS = {
     "hashtags": ["tag_count", "tag_generic", "tag_niche", "tag_mean_len", "trend_tag_max", "trend_tag_mean", "trend_tag_known"],
     "sound": ["sound_original", "sound_title_original", "log_sound_uses_borrowed", "trend_sound", "trend_sound_posts"],
 }
+# inputs a creator may not give; a prediction without them gets its own, wider calibrated interval
+MISSING_GROUPS = {
+    "duration": ["duration_s"],
+    "post_time": ["hour", "weekday"],
+    "sound": ["sound_original", "sound_title_original", "log_sound_uses_borrowed"],
+}
+
+
+def missing_key(row: dict) -> str:
+    """'' when every group is known, else the missing groups joined by '+' (e.g. 'duration+sound')."""
+    return "+".join(g for g, cols in MISSING_GROUPS.items()
+                    if all(not math.isfinite(row.get(c, float("nan"))) for c in cols))
+
+
+def mask_groups(row: dict, groups) -> dict:
+    """A copy of `row` with the inputs of `groups` unknown (as a creator who did not give them)."""
+    r = dict(row)
+    for g in groups:
+        for c in MISSING_GROUPS[g]:
+            r[c] = float("nan")
+        if g == "sound":
+            r["_sound"] = None
+    return r
+
+
 # measured after posting: used only for the "with post-hoc inputs" comparison, never in the shipped model
 POST_HOC = ["log_sound_uses_any"]
 

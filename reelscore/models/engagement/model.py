@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .features import BASE_FEATURES, N_EMBED, TREND_FEATURES
+from .features import BASE_FEATURES, N_EMBED, TREND_FEATURES, missing_key
 
 TREND_SHRINK = 5.0  # pseudo-posts pulling a hashtag's/sound's mean residual toward 0
 
@@ -187,7 +187,9 @@ class EngagementModel:
                 if t == "views" and getattr(self, "personal_", None):
                     P += self.personal_["offset"]
                 if not raw:
-                    m = self.calib_.get(variant, {}).get(t, 0.0)
+                    base = self.calib_.get(variant, {}).get(t, 0.0)
+                    miss = self.calib_.get(variant, {}).get("missing", {})
+                    m = np.array([max(base, miss.get(missing_key(r), {}).get(t, base)) for r in sub])
                     P[:, 0] -= m
                     P[:, 2] += m
                 out[t][mask] = P

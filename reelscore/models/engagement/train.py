@@ -7,13 +7,14 @@ the training and the test side of any split).
 from __future__ import annotations
 
 
+from itertools import combinations
 from pathlib import Path
 
 import numpy as np
 
 from ...analyzers.caption import caption_features
 from .data import Post
-from .features import HORIZON_DAYS, post_features
+from .features import HORIZON_DAYS, MISSING_GROUPS, mask_groups, post_features
 from .model import QUANTILES, TARGETS, EngagementModel, today
 
 
@@ -104,6 +105,10 @@ def crossval(posts: list[Post], params: dict | None = None, k: int = 5, log=prin
     users = [p.user for p in posts]
     folds = group_folds(users, k)
     oof = {v: {t: np.full((len(rows), 3), np.nan) for t in TARGETS} for v in ("followers", "no_followers")}
+    # the same out-of-fold predictions with inputs withheld, for the wider intervals of such posts
+    patterns = [c for n in range(1, len(MISSING_GROUPS) + 1) for c in combinations(MISSING_GROUPS, n)]
+    oof_missing = {v: {"+".join(c): {t: np.full((len(rows), 3), np.nan) for t in TARGETS} for c in patterns}
+                   for v in oof}
     for j, test in enumerate(folds):
         train = np.setdiff1d(np.arange(len(rows)), test)
         m = EngagementModel(**(params or {})).fit([rows[i] for i in train], emb[train] if emb is not None else None,
@@ -116,8 +121,15 @@ def crossval(posts: list[Post], params: dict | None = None, k: int = 5, log=prin
             P = m.predict(test_rows, emb[test] if emb is not None else None, raw=True)
             for t in TARGETS:
                 oof[variant][t][test] = P[t]
+            for c in patterns:
+                P = m.predict([mask_groups(r, c) for r in test_rows], emb[test] if emb is not None else None, raw=True)
+                for t in TARGETS:
+                    oof_missing[variant]["+".join(c)][t][test] = P[t]
         log(f"fold {j + 1}/{k} done")
     calib = {v: {t: cqr_margin(oof[v][t], y[t]) for t in TARGETS} for v in oof}
+    for v in oof:
+        calib[v]["missing"] = {key: {t: max(calib[v][t], cqr_margin(P[t], y[t])) for t in TARGETS}
+                               for key, P in oof_missing[v].items()}
     lf = np.array([r["log_followers"] for r in rows])
     res = {"calib": calib, "oof": oof, "y": y, "rows": rows, "emb": emb, "folds": folds, "metrics": {}}
     for v in oof:
@@ -133,6 +145,24 @@ def crossval(posts: list[Post], params: dict | None = None, k: int = 5, log=prin
         met["coverage_80_uncalibrated"] = float(np.nanmean((y["views"] >= P[:, 0]) & (y["views"] <= P[:, 2])))
         for t in TARGETS[1:]:
             met[f"spearman_{t}_rate"] = spearman(oof[v][t][:, 1], y[t])
+        # every optional input withheld: accuracy, and coverage with the complete-input margin vs the
+        # pattern's own margin (both from the other folds only)
+        key = "+".join(MISSING_GROUPS)
+        Pm = oof_missing[v][key]["views"]
+        Pb, Pw = Pm.copy(), Pm.copy()
+        for test in folds:
+            other = np.setdiff1d(np.arange(len(rows)), test)
+            base = cqr_margin(oof[v]["views"][other], y["views"][other])
+            own = max(base, cqr_margin(Pm[other], y["views"][other]))
+            Pb[test, 0] -= base
+            Pb[test, 2] += base
+            Pw[test, 0] -= own
+            Pw[test, 2] += own
+        mm = evaluate_predictions(Pw, y["views"], lf, users)
+        met["without_" + key.replace("+", "_")] = {
+            "spearman_views": mm["spearman_views"], "mae_log_views": mm["mae_log_views"],
+            "coverage_80": mm["coverage_80"], "interval_width_log10": mm["interval_width_log10"],
+            "coverage_80_if_complete_input_margin": evaluate_predictions(Pb, y["views"], lf, users)["coverage_80"]}
         res["metrics"][v] = met
     return res
 
