@@ -30,7 +30,8 @@ def report() -> dict:
     try:
         from .models.embeddings import model_path
 
-        models.append({"name": "all-MiniLM-L6-v2", "available": True, "detail": model_path()})
+        models.append({"name": "all-MiniLM-L6-v2", "available": True,
+                       "detail": f"{model_path()} (runs on ONNX Runtime after a one-time export, else sentence-transformers)"})
     except Exception as e:
         models.append({"name": "all-MiniLM-L6-v2", "available": False, "detail": str(e)})
     from .analyzers.aesthetics import nima_ava_path

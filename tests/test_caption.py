@@ -3,6 +3,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from reelscore.analyzers.caption import caption_features
@@ -114,3 +115,15 @@ def test_trends_file_load_and_match(tmp_path):
     with pytest.raises(InputError, match="weight must be a number"):
         install(bad)
     assert load(dest)[0].name == "coffeetok", "a rejected file leaves the active one in place"
+
+
+def test_onnx_embeddings_match_sentence_transformers():
+    """The fast path (ONNX Runtime + tokenizers) gives the sentence-transformers vectors."""
+    from reelscore.models.embeddings import embed
+
+    texts = ["3 coffee tips nobody tells you ☕ Save this!", "", "Đơn giản dễ làm lắm đó quý vị ơi..", "long " * 400]
+    fast = embed(texts, runtime="onnxruntime")
+    ref = embed(texts, runtime="sentence-transformers")
+    assert fast.shape == (4, 384) and not fast[1].any()
+    assert np.abs(fast - ref).max() < 1e-4
+    np.testing.assert_allclose(np.linalg.norm(fast[[0, 2, 3]], axis=1), 1.0, atol=1e-5)
