@@ -10,6 +10,9 @@ from .base import Analyzer, Context, register
 
 DETECT_SHORT = 288  # detect at this short side (px): faces that matter in a Reel are large
 HOOK_TIMES = (0.0, 0.5, 1.0, 1.5, 2.0, 2.5)
+# the cascade's confidence (last-stage level weight) below which a detection is dropped: on real
+# BIQ2021 photos the false detections (textures, a compass, an LED chip) scored 3.2-3.5 and the faces 5-9
+MIN_LEVEL_WEIGHT = 3.6
 MAX_HEAVY = 8  # sampled frames checked beyond the opening
 
 
@@ -28,9 +31,12 @@ class _Cascades:
             g = cv2.resize(g, (round(g.shape[1] * s), round(g.shape[0] * s)), interpolation=cv2.INTER_AREA)
         g = cv2.equalizeHist(g)
         m = max(24, int(min(g.shape) * 0.1))
-        faces = self.face.detectMultiScale(g, scaleFactor=1.15, minNeighbors=8, minSize=(m, m))
+        faces, _, weights = self.face.detectMultiScale3(g, scaleFactor=1.15, minNeighbors=8, minSize=(m, m),
+                                                        outputRejectLevels=True)
         out = []
-        for (x, y, w, h) in (faces if len(faces) else []):
+        for (x, y, w, h), wt in zip(faces if len(faces) else [], weights if len(faces) else []):
+            if float(wt) < MIN_LEVEL_WEIGHT:
+                continue
             roi = g[y : y + h // 2 + h // 8, x : x + w]
             eyes = self.eyes.detectMultiScale(roi, 1.1, 5, minSize=(max(6, w // 10),) * 2)
             out.append((int(x), int(y), int(w), int(h), len(eyes) >= 2))
