@@ -9,7 +9,7 @@ from .base import Analyzer, Context, register
 
 
 DETECT_SHORT = 288  # detect at this short side (px): faces that matter in a Reel are large
-HOOK_TIMES = (0.0, 0.5, 1.0, 1.5, 2.0, 2.5)
+HOOK_TIMES = (0.0, 0.75, 1.5, 2.25)
 # the cascade's confidence (last-stage level weight) below which a detection is dropped: on real
 # BIQ2021 photos the false detections (textures, a compass, an LED chip) scored 3.2-3.5 and the faces 5-9
 MIN_LEVEL_WEIGHT = 3.6
