@@ -181,7 +181,7 @@ def fetch(name: str, registry: dict[str, Weights] | None = None, timeout: float 
         tmp.unlink(missing_ok=True)
         raise ModelUnavailableError(
             f"cannot download {name} from {w.url} ({getattr(e, 'reason', e)}); offline? download it elsewhere and run "
-            f"`reelscore models import {name} PATH`") from None
+            f"`reelscore models import {name} PATH{'' if expected_hash(w) else ' --allow-unpinned'}`") from None
     try:
         pin = _accept(w, tmp, allow_unpinned, w.url)
         if pin:
