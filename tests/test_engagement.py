@@ -145,3 +145,33 @@ def test_personal_model_on_messy_export(tmp_path):
     from reelscore.scoring.virality import resolve_model_path
 
     assert resolve_model_path("me-test") is not None
+
+
+def test_text_model_learns_and_its_training_scores_are_out_of_creator():
+    """The caption text model ranks a word that goes with more views higher; the scores the trees
+    are trained on come from models that never saw the creator (a creator-only word earns nothing)."""
+    from reelscore.models.engagement.model import TextModel
+
+    rng = np.random.default_rng(0)
+    texts, y, users = [], [], []
+    for i in range(600):
+        u = f"user{i % 60}"
+        good = rng.random() < 0.5
+        words = ["recipe", "easy", "today", "wow"] + (["giveaway"] if good else [])
+        if u == "user7":
+            words.append("zzqqxx")  # only this creator writes it
+        texts.append(" ".join(rng.permutation(words)))
+        y.append(4.0 + (0.8 if good else 0.0) + (2.0 if u == "user7" else 0.0) + rng.normal(0, 0.2))
+        users.append(u)
+    y = np.array(y)
+    m = TextModel.fit(texts, y)
+    a, b = m.predict(["easy recipe giveaway today", "easy recipe today", ""])[:2], m.predict([""])
+    assert a[0] > a[1] + 0.3 and np.isnan(b[0])
+    oof = TextModel.out_of_fold(texts, y, users)
+    u7 = np.array([u == "user7" for u in users])
+    in_sample = m.predict(texts)
+    # fitted on everything, the creator-only word lifts user7; out of fold it cannot
+    assert in_sample[u7].mean() - in_sample[~u7].mean() > 0.5
+    assert abs(oof[u7].mean() - oof[~u7].mean()) < 0.5
+    r = TextModel.from_json(json.loads(json.dumps(m.to_json())))
+    np.testing.assert_allclose(r.predict(texts[:20]), m.predict(texts[:20]), atol=1e-4)

@@ -86,7 +86,7 @@ class Scorer:
         from ..models.embeddings import embed
         from ..models.engagement.data import Post
         from ..models.engagement.features import post_features
-        from ..models.engagement.train import _text
+        from ..models.engagement.features import post_text
 
         p = Post(caption=caption or "", followers=followers, duration=duration_s)
         from ..analyzers.caption import caption_features
@@ -94,7 +94,7 @@ class Scorer:
         cap = caption_features(p.caption)
         p.hashtags = cap["hashtags"]
         row = post_features(p, cap)
-        emb = embed([_text(p)]) if self.model and self.model.use_embeddings else None
+        emb = embed([post_text(p)]) if self.model and self.model.use_embeddings else None
         return row, emb
 
     def predict(self, caption, followers, duration_s):

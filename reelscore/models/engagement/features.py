@@ -26,11 +26,13 @@ BASE_FEATURES = [
 ]
 # learned from the training posts (hashtag and sound trends), see model.TrendTable
 TREND_FEATURES = ["trend_tag_max", "trend_tag_mean", "trend_tag_known", "trend_sound", "trend_sound_posts"]
+# learned from the training captions (character n-gram TF-IDF + ridge), see model.TextModel
+TEXT_FEATURES = ["cap_text_score"]
 GROUPS = {
     "account": ["log_followers"],
     "timing": ["log_age_days", "hour", "weekday"],
     "format": ["duration_s"],
-    "caption": [f for f in BASE_FEATURES if f.startswith("cap_")] + [f"emb_{i}" for i in range(N_EMBED)],
+    "caption": [f for f in BASE_FEATURES if f.startswith("cap_")] + TEXT_FEATURES + [f"emb_{i}" for i in range(N_EMBED)],
     "hashtags": ["tag_count", "tag_generic", "tag_niche", "tag_mean_len", "trend_tag_max", "trend_tag_mean", "trend_tag_known"],
     "sound": ["sound_original", "sound_title_original", "log_sound_uses_borrowed", "trend_sound", "trend_sound_posts"],
 }
@@ -67,6 +69,14 @@ def _log(x: float | None) -> float:
     return math.log10(x + 1) if x is not None and x >= 0 else float("nan")
 
 
+def post_text(p: Post) -> str:
+    """Caption plus hashtags (those not already written in it): the text the text model reads."""
+    tags = " ".join("#" + t for t in p.hashtags)
+    if p.hashtags and not any(("#" + t) in p.caption for t in p.hashtags):
+        return f"{p.caption} {tags}".strip()
+    return p.caption
+
+
 def post_features(p: Post, cap: dict | None = None, age_days: float | None = None) -> dict[str, float]:
     """Base features of a post (caption features computed if `cap` is not given)."""
     cap = cap if cap is not None else caption_features(p.caption, p.hashtags)
@@ -94,7 +104,7 @@ def post_features(p: Post, cap: dict | None = None, age_days: float | None = Non
         "log_sound_uses_borrowed": _log(p.music_nused) if p.music_original is False else nan,
         "log_sound_uses_any": _log(p.music_nused),
         # keys for the trend table (not model inputs themselves)
-        "_tags": sorted(set(tags)), "_user": p.user,
+        "_tags": sorted(set(tags)), "_user": p.user, "_text": post_text(p),
         "_sound": (p.music_title or "").strip().lower() or None if p.music_original is not True else None,
     }
     return f

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .features import BASE_FEATURES, N_EMBED, TREND_FEATURES, missing_key
+from .features import BASE_FEATURES, N_EMBED, TEXT_FEATURES, TREND_FEATURES, missing_key
 
 TREND_SHRINK = 5.0  # pseudo-posts pulling a hashtag's/sound's mean residual toward 0
 
@@ -84,6 +84,70 @@ class TrendTable:
     def to_json(self) -> dict:
         return {"tags": self.tags, "sounds": self.sounds, "glob": self.glob}
 
+class TextModel:
+    """Caption text -> log10 views: character n-gram (2-4, within words) TF-IDF and a ridge.
+
+    Its prediction is one input of the trees ("cap_text_score"). For the training rows that input is
+    computed out of fold, grouped by creator, so the trees see what it does on unseen creators.
+    In grouped CV it raised Spearman on views from 0.325 to 0.340 (followers known)."""
+
+    ALPHA = 3.0
+    MIN_TEXTS = 200
+
+    def __init__(self, vocabulary: dict[str, int], idf: np.ndarray, coef: np.ndarray, intercept: float):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self.vec = TfidfVectorizer(**self._params(), vocabulary=vocabulary)
+        self.vec.idf_ = np.asarray(idf, float)
+        self.coef, self.intercept = np.asarray(coef, float), float(intercept)
+
+    @staticmethod
+    def _params() -> dict:
+        return dict(analyzer="char_wb", ngram_range=(2, 4), min_df=3, sublinear_tf=True, max_features=50000)
+
+    @classmethod
+    def fit(cls, texts: list[str], y: np.ndarray) -> "TextModel | None":
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import Ridge
+
+        ok = [i for i, t in enumerate(texts) if t and t.strip() and np.isfinite(y[i])]
+        if len(ok) < cls.MIN_TEXTS:
+            return None
+        vec = TfidfVectorizer(**cls._params())
+        A = vec.fit_transform([texts[i] for i in ok])
+        r = Ridge(alpha=cls.ALPHA).fit(A, y[ok])
+        return cls({k: int(v) for k, v in vec.vocabulary_.items()}, vec.idf_, r.coef_, r.intercept_)
+
+    @classmethod
+    def out_of_fold(cls, texts: list[str], y: np.ndarray, users: list, k: int = 5) -> np.ndarray:
+        """Each row's score from a model fitted without its creator's posts (grouped k-fold)."""
+        names = sorted({u or f"_anon{i}" for i, u in enumerate(users)})
+        fold_of = dict(zip(names, np.random.default_rng(1).permutation(len(names)) % k))
+        fold = np.array([fold_of[u or f"_anon{i}"] for i, u in enumerate(users)])
+        out = np.full(len(texts), np.nan)
+        for j in range(k):
+            tr, te = np.nonzero(fold != j)[0], np.nonzero(fold == j)[0]
+            m = cls.fit([texts[i] for i in tr], y[tr])
+            if m is not None:
+                out[te] = m.predict([texts[i] for i in te])
+        return out
+
+    def predict(self, texts: list[str]) -> np.ndarray:
+        out = np.full(len(texts), np.nan)
+        idx = [i for i, t in enumerate(texts) if t and t.strip()]  # no text: unknown, not "average"
+        if idx:
+            out[idx] = self.vec.transform([texts[i] for i in idx]) @ self.coef + self.intercept
+        return out
+
+    def to_json(self) -> dict:
+        return {"vocabulary": self.vec.vocabulary, "idf": [round(float(v), 5) for v in self.vec.idf_],
+                "coef": [round(float(v), 6) for v in self.coef], "intercept": self.intercept}
+
+    @classmethod
+    def from_json(cls, d: dict | None) -> "TextModel | None":
+        return None if not d else cls(d["vocabulary"], d["idf"], d["coef"], d["intercept"])
+
+
 TARGETS = ("views", "likes", "comments", "shares", "saves")
 QUANTILES = (0.1, 0.5, 0.9)
 
@@ -99,22 +163,30 @@ class EngagementModel:
 
     # ---- features -------------------------------------------------------------------
     def feature_names(self, followers: bool) -> list[str]:
-        names = [f for f in BASE_FEATURES if followers or f != "log_followers"] + TREND_FEATURES
+        names = [f for f in BASE_FEATURES if followers or f != "log_followers"] + TREND_FEATURES + TEXT_FEATURES
         if self.use_embeddings:
             names += [f"emb_{i}" for i in range(N_EMBED)]
         return names
 
-    def matrix(self, rows: list[dict], emb: np.ndarray | None, followers: bool, loo: bool = False) -> np.ndarray:
+    def matrix(self, rows: list[dict], emb: np.ndarray | None, followers: bool, loo: bool = False,
+               text_scores: np.ndarray | None = None) -> np.ndarray:
+        """Model inputs. loo: trend features without each row's own creator; text_scores: the text
+        model's out-of-fold scores of these rows (training), else the fitted text model scores them."""
         names = self.feature_names(followers)
         X = np.full((len(rows), len(names)), np.nan)
-        base = [n for n in names if not n.startswith("emb_") and n not in TREND_FEATURES]
+        base = [n for n in names if not n.startswith("emb_") and n not in TREND_FEATURES + TEXT_FEATURES]
         nb = len(base)
+        nt = nb + len(TREND_FEATURES)
         for i, r in enumerate(rows):
             X[i, :nb] = [r.get(n, np.nan) for n in base]
-            X[i, nb : nb + len(TREND_FEATURES)] = self.trends_.features(r, loo)
+            X[i, nb:nt] = self.trends_.features(r, loo)
+        if text_scores is not None:
+            X[:, nt] = text_scores
+        elif getattr(self, "text_", None) is not None:
+            X[:, nt] = self.text_.predict([r.get("_text", "") for r in rows])
         if self.use_embeddings:
             Z = self.project(emb)
-            X[:, nb + len(TREND_FEATURES):] = Z
+            X[:, nt + len(TEXT_FEATURES):] = Z
         return X
 
     def fit_projection(self, emb: np.ndarray) -> None:
@@ -158,9 +230,12 @@ class EngagementModel:
         if self.use_embeddings:
             self.fit_projection(emb)
         self.trends_ = TrendTable.fit(rows, y["views"])
+        texts = [r.get("_text", "") for r in rows]
+        self.text_ = TextModel.fit(texts, y["views"])
+        oof_text = TextModel.out_of_fold(texts, y["views"], [r.get("_user") for r in rows])
         self.boosters_ = {}
         for variant, fol in (("followers", True), ("no_followers", False)):
-            X = self.matrix(rows, emb, fol, loo=True)
+            X = self.matrix(rows, emb, fol, loo=True, text_scores=oof_text)
             for t in TARGETS:
                 ok = np.isfinite(y[t])
                 for q in QUANTILES if t == "views" else (0.1, 0.5, 0.9):
@@ -213,7 +288,8 @@ class EngagementModel:
              "boosters": {k: b.model_to_string() for k, b in self.boosters_.items()},
              "calib": self.calib_, "card": card or getattr(self, "card_", {}),
              "reference": getattr(self, "reference_", None), "personal": getattr(self, "personal_", None),
-             "trends": self.trends_.to_json()}
+             "trends": self.trends_.to_json(),
+             "text": self.text_.to_json() if getattr(self, "text_", None) is not None else None}
         if self.use_embeddings:
             d["emb_mean"] = self.emb_mean_.tolist()
             d["emb_components"] = self.emb_components_.tolist()
@@ -240,6 +316,7 @@ class EngagementModel:
         tr = d.get("trends") or {}
         m.trends_ = TrendTable(tr.get("tags"), tr.get("sounds"), tr.get("glob", 0.0))
         m.personal_ = d.get("personal")
+        m.text_ = TextModel.from_json(d.get("text"))
         if m.use_embeddings:
             m.emb_mean_ = np.asarray(d["emb_mean"])
             m.emb_components_ = np.asarray(d["emb_components"])

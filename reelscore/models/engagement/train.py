@@ -14,7 +14,7 @@ import numpy as np
 
 from ...analyzers.caption import caption_features
 from .data import Post
-from .features import HORIZON_DAYS, MISSING_GROUPS, mask_groups, post_features
+from .features import HORIZON_DAYS, MISSING_GROUPS, mask_groups, post_features, post_text
 from .model import QUANTILES, TARGETS, EngagementModel, today
 
 
@@ -26,17 +26,12 @@ def prepare(posts: list[Post], use_embeddings: bool = True, age_days: float | No
     if use_embeddings:
         from ..embeddings import embed
 
-        emb = embed([_text(p) for p in posts])
+        emb = embed([post_text(p) for p in posts])
     views = np.array([p.views if p.views is not None else np.nan for p in posts], float)
     counts = {k: np.array([getattr(p, k) if getattr(p, k) is not None else np.nan for p in posts], float)
               for k in TARGETS[1:]}
     y = EngagementModel.targets(views, counts)
     return rows, emb, y
-
-
-def _text(p: Post) -> str:
-    tags = " ".join("#" + t for t in p.hashtags)
-    return f"{p.caption} {tags}".strip() if p.hashtags and not any(("#" + t) in p.caption for t in p.hashtags) else p.caption
 
 
 def group_folds(users: list[str | None], k: int = 5, seed: int = 0) -> list[np.ndarray]:
