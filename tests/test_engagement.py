@@ -82,6 +82,17 @@ def test_save_load_round_trip(tmp_path):
     a, b = m.predict(rows[:20], None), m2.predict(rows[:20], None)
     for k in a:
         np.testing.assert_allclose(a[k], b[k])
+    # a file written before the feature layout was stored still loads and predicts the same
+    import gzip
+
+    with gzip.open(tmp_path / "m.json.gz", "rt", encoding="utf-8") as f:
+        d = json.load(f)
+    del d["features"]
+    with gzip.open(tmp_path / "old.json.gz", "wt", encoding="utf-8") as f:
+        json.dump(d, f)
+    c = EngagementModel.load(tmp_path / "old.json.gz").predict(rows[:20], None)
+    for k in a:
+        np.testing.assert_allclose(a[k], c[k])
 
 
 def test_default_model_ships_with_card():

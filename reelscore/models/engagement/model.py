@@ -163,30 +163,44 @@ class EngagementModel:
 
     # ---- features -------------------------------------------------------------------
     def feature_names(self, followers: bool) -> list[str]:
+        stored = getattr(self, "features_", None)  # the layout a saved model was trained with
+        if stored:
+            return list(stored["followers" if followers else "no_followers"])
         names = [f for f in BASE_FEATURES if followers or f != "log_followers"] + TREND_FEATURES + TEXT_FEATURES
         if self.use_embeddings:
             names += [f"emb_{i}" for i in range(N_EMBED)]
         return names
+
+    def _legacy_layout(self) -> dict[str, list[str]]:
+        """Feature layout of a file saved without one: today's, less the text score if its trees
+        have one input fewer (models from before the text score)."""
+        out = {}
+        for v in ("followers", "no_followers"):
+            names = self.feature_names(v == "followers")
+            n = self.boosters_[f"{v}|views|0.5"].num_feature()
+            out[v] = names if n == len(names) else [f for f in names if f not in TEXT_FEATURES]
+        return out
 
     def matrix(self, rows: list[dict], emb: np.ndarray | None, followers: bool, loo: bool = False,
                text_scores: np.ndarray | None = None) -> np.ndarray:
         """Model inputs. loo: trend features without each row's own creator; text_scores: the text
         model's out-of-fold scores of these rows (training), else the fitted text model scores them."""
         names = self.feature_names(followers)
+        col = {n: j for j, n in enumerate(names)}
         X = np.full((len(rows), len(names)), np.nan)
         base = [n for n in names if not n.startswith("emb_") and n not in TREND_FEATURES + TEXT_FEATURES]
-        nb = len(base)
-        nt = nb + len(TREND_FEATURES)
+        bj = [col[n] for n in base]
+        tj = [col[n] for n in TREND_FEATURES]
         for i, r in enumerate(rows):
-            X[i, :nb] = [r.get(n, np.nan) for n in base]
-            X[i, nb:nt] = self.trends_.features(r, loo)
-        if text_scores is not None:
-            X[:, nt] = text_scores
-        elif getattr(self, "text_", None) is not None:
-            X[:, nt] = self.text_.predict([r.get("_text", "") for r in rows])
+            X[i, bj] = [r.get(n, np.nan) for n in base]
+            X[i, tj] = self.trends_.features(r, loo)
+        if "cap_text_score" in col:
+            if text_scores is not None:
+                X[:, col["cap_text_score"]] = text_scores
+            elif getattr(self, "text_", None) is not None:
+                X[:, col["cap_text_score"]] = self.text_.predict([r.get("_text", "") for r in rows])
         if self.use_embeddings:
-            Z = self.project(emb)
-            X[:, nt + len(TEXT_FEATURES):] = Z
+            X[:, [col[f"emb_{i}"] for i in range(N_EMBED)]] = self.project(emb)
         return X
 
     def fit_projection(self, emb: np.ndarray) -> None:
@@ -289,7 +303,8 @@ class EngagementModel:
              "calib": self.calib_, "card": card or getattr(self, "card_", {}),
              "reference": getattr(self, "reference_", None), "personal": getattr(self, "personal_", None),
              "trends": self.trends_.to_json(),
-             "text": self.text_.to_json() if getattr(self, "text_", None) is not None else None}
+             "text": self.text_.to_json() if getattr(self, "text_", None) is not None else None,
+             "features": {"followers": self.feature_names(True), "no_followers": self.feature_names(False)}}
         if self.use_embeddings:
             d["emb_mean"] = self.emb_mean_.tolist()
             d["emb_components"] = self.emb_components_.tolist()
@@ -317,6 +332,7 @@ class EngagementModel:
         m.trends_ = TrendTable(tr.get("tags"), tr.get("sounds"), tr.get("glob", 0.0))
         m.personal_ = d.get("personal")
         m.text_ = TextModel.from_json(d.get("text"))
+        m.features_ = d.get("features") or m._legacy_layout()
         if m.use_embeddings:
             m.emb_mean_ = np.asarray(d["emb_mean"])
             m.emb_components_ = np.asarray(d["emb_components"])
