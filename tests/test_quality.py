@@ -185,3 +185,21 @@ def test_published_vsfa_and_resnet50_layouts(tmp_path, monkeypatch):
     pub = sig.values["vsfa_published"]
     assert pub is not None and np.isfinite(pub["score"])
     assert pub["score"] == pytest.approx(vsfa_score((r.eval(), v.eval()), media.heavy.subsample(16).frames), abs=1e-5)
+
+
+def test_damaged_onnx_cache_is_rebuilt(tmp_path, monkeypatch):
+    """A truncated cached export (a crash, a full disk) is exported again, not a failure or a slow path."""
+    from reelscore.models import backbone
+
+    monkeypatch.setenv("REELSCORE_CACHE_DIR", str(tmp_path))
+    backbone._session.cache_clear()
+    try:
+        assert backbone.runtime() == "onnxruntime"
+        (f,) = list((tmp_path / "models").glob("*.onnx"))
+        good = f.stat().st_size
+        f.write_bytes(f.read_bytes()[:1000])
+        backbone._session.cache_clear()
+        assert backbone.runtime() == "onnxruntime"
+        assert f.stat().st_size == good
+    finally:
+        backbone._session.cache_clear()

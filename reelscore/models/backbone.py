@@ -84,11 +84,11 @@ def _session():
     try:
         import torch
 
-        from .onnx_cache import cached_export, session
+        from .onnx_cache import cached_session
 
-        path = cached_export(f"{NAME}-pooled", EXPORT_VERSION, weights_path(), _pooled_module,
-                             (torch.zeros(1, 3, 224, 224),), ["x"], ["f"], {"x": {0: "n", 2: "h", 3: "w"}})
-        return session(path, torch.get_num_threads())
+        return cached_session(f"{NAME}-pooled", EXPORT_VERSION, weights_path(), _pooled_module,
+                              (torch.zeros(1, 3, 224, 224),), ["x"], ["f"], {"x": {0: "n", 2: "h", 3: "w"}},
+                              torch.get_num_threads())
     except Exception:  # a read-only cache, an exporter problem: torch still gives the same features
         return None
 

@@ -65,17 +65,17 @@ def _onnx():
         import torch
         from tokenizers import Tokenizer
 
-        from .onnx_cache import cached_export, session
+        from .onnx_cache import cached_session
 
         ids = torch.ones(2, 8, dtype=torch.long)
         names = ["input_ids", "attention_mask", "token_type_ids"]
-        path = cached_export("all-minilm-l6-v2", EXPORT_VERSION, Path(model_path()) / "model.safetensors",
-                             _hidden_module, (ids, ids, torch.zeros_like(ids)), names, ["hidden"],
-                             {n: {0: "batch", 1: "tokens"} for n in names + ["hidden"]})
+        sess = cached_session("all-minilm-l6-v2", EXPORT_VERSION, Path(model_path()) / "model.safetensors",
+                              _hidden_module, (ids, ids, torch.zeros_like(ids)), names, ["hidden"],
+                              {n: {0: "batch", 1: "tokens"} for n in names + ["hidden"]}, min(2, os.cpu_count() or 1))
         tok = Tokenizer.from_file(str(Path(model_path()) / "tokenizer.json"))
         tok.enable_truncation(MAX_TOKENS)
         tok.enable_padding(pad_id=0, pad_token="[PAD]")
-        return tok, session(path, min(2, os.cpu_count() or 1))
+        return tok, sess
     except Exception:
         return None
 

@@ -40,6 +40,18 @@ def cached_export(name: str, version: str, weights: str | os.PathLike, module_fn
     return path
 
 
+def cached_session(name: str, version: str, weights, module_fn, args: tuple, input_names: list[str],
+                   output_names: list[str], dynamic_axes: dict, threads: int):
+    """ONNX Runtime session of the cached export; a damaged cache file is exported again once."""
+    path = cached_export(name, version, weights, module_fn, args, input_names, output_names, dynamic_axes)
+    try:
+        return session(path, threads)
+    except Exception:
+        path.unlink(missing_ok=True)
+        path = cached_export(name, version, weights, module_fn, args, input_names, output_names, dynamic_axes)
+        return session(path, threads)
+
+
 def session(path: str | os.PathLike, threads: int):
     import onnxruntime as ort
 
