@@ -13,7 +13,7 @@ HOOK_TIMES = (0.0, 0.75, 1.5, 2.25)
 # the cascade's confidence (last-stage level weight) below which a detection is dropped: on real
 # BIQ2021 photos the false detections (textures, a compass, an LED chip) scored 3.2-3.5 and the faces 5-9
 MIN_LEVEL_WEIGHT = 3.6
-MAX_HEAVY = 8  # sampled frames checked beyond the opening
+MAX_HEAVY = 6  # sampled frames checked beyond the opening (with 4 opening frames: 10 per video)
 
 
 class _Cascades:
