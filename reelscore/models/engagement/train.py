@@ -128,15 +128,9 @@ def crossval(posts: list[Post], params: dict | None = None, k: int = 5, log=prin
     lf = np.array([r["log_followers"] for r in rows])
     res = {"calib": calib, "oof": oof, "y": y, "rows": rows, "emb": emb, "folds": folds, "metrics": {}}
     for v in oof:
-        P = oof[v]["views"].copy()
+        P = oof[v]["views"]
         # calibrated coverage estimated honestly: margin from the other folds only
-        Pc = P.copy()
-        for test in folds:
-            other = np.setdiff1d(np.arange(len(rows)), test)
-            mg = cqr_margin(P[other], y["views"][other])
-            Pc[test, 0] -= mg
-            Pc[test, 2] += mg
-        met = evaluate_predictions(Pc, y["views"], lf, users)
+        met = evaluate_predictions(_widen_by_other_folds(P, P, y["views"], folds), y["views"], lf, users)
         met["coverage_80_uncalibrated"] = float(np.nanmean((y["views"] >= P[:, 0]) & (y["views"] <= P[:, 2])))
         for t in TARGETS[1:]:
             met[f"spearman_{t}_rate"] = spearman(oof[v][t][:, 1], y[t])
@@ -144,15 +138,8 @@ def crossval(posts: list[Post], params: dict | None = None, k: int = 5, log=prin
         # pattern's own margin (both from the other folds only)
         key = "+".join(MISSING_GROUPS)
         Pm = oof_missing[v][key]["views"]
-        Pb, Pw = Pm.copy(), Pm.copy()
-        for test in folds:
-            other = np.setdiff1d(np.arange(len(rows)), test)
-            base = cqr_margin(oof[v]["views"][other], y["views"][other])
-            own = max(base, cqr_margin(Pm[other], y["views"][other]))
-            Pb[test, 0] -= base
-            Pb[test, 2] += base
-            Pw[test, 0] -= own
-            Pw[test, 2] += own
+        Pb = _widen_by_other_folds(Pm, P, y["views"], folds)
+        Pw = _widen_by_other_folds(Pm, P, y["views"], folds, also=Pm)
         mm = evaluate_predictions(Pw, y["views"], lf, users)
         met["without_" + key.replace("+", "_")] = {
             "spearman_views": mm["spearman_views"], "mae_log_views": mm["mae_log_views"],
@@ -160,6 +147,20 @@ def crossval(posts: list[Post], params: dict | None = None, k: int = 5, log=prin
             "coverage_80_if_complete_input_margin": evaluate_predictions(Pb, y["views"], lf, users)["coverage_80"]}
         res["metrics"][v] = met
     return res
+
+
+def _widen_by_other_folds(P: np.ndarray, calib: np.ndarray, y: np.ndarray, folds, also: np.ndarray | None = None):
+    """P's intervals widened, fold by fold, by the CQR margin of `calib` on the other folds (at least
+    that of `also` there too, when given): coverage estimated without calibrating on the fold itself."""
+    out = P.copy()
+    for test in folds:
+        other = np.setdiff1d(np.arange(len(P)), test)
+        mg = cqr_margin(calib[other], y[other])
+        if also is not None:
+            mg = max(mg, cqr_margin(also[other], y[other]))
+        out[test, 0] -= mg
+        out[test, 2] += mg
+    return out
 
 
 def follower_baseline(lf: np.ndarray, y: np.ndarray, bins: int = 10) -> dict:
