@@ -53,11 +53,14 @@ def nima_ava_path():
     return user_models_dir() / "nima-ava.pt"
 
 
+OWN_NIMA = "efficientnet-lite0 head"
+
+
 def nima_ava_source():
     """The NIMA-AVA model to use, first found: your own checkpoint (`reelscore train nima`), then the
     published Keras weights fetched or imported into the weights cache. None: aesthetics stays heuristic."""
     if nima_ava_path().is_file():
-        return "efficientnet-lite0 head", nima_ava_path()
+        return OWN_NIMA, nima_ava_path()
     from ..models.weights import REGISTRY, cached_path
 
     for w in REGISTRY.values():
@@ -74,6 +77,9 @@ class AestheticsAnalyzer(Analyzer):
     heuristic = True
 
     def __init__(self):
+        self._resolve()
+
+    def _resolve(self):
         # the cache key follows the backend: adding a NIMA-AVA checkpoint invalidates heuristic results
         self.source = nima_ava_source()
         self.version = f"1-nima-{self.source[0]}" if self.source else "1"
@@ -86,36 +92,33 @@ class AestheticsAnalyzer(Analyzer):
         # per-frame composite used for the timeline / best frame (documented in scoring.components)
         comp = [aesthetic_index(r) for r in rows]
         vals["aesthetic_index"] = float(np.median(comp))
-        ckpt = nima_ava_path()
-        if self.source and self.source[0] != "efficientnet-lite0 head":
-            from ..models.keras_h5 import load_nima, nima_scores
-            from ..models.weights import REGISTRY
-
-            name, path = self.source
-            w = REGISTRY[name]
-            mean, sd = nima_scores(load_nima(path, w.arch), fs.frames)
-            vals["nima_ava"] = {"mean": float(np.median(mean)), "std": float(np.median(sd)), "checkpoint": str(path),
-                                "weights": name, "licence": w.licence}
-            return self.signal(values=vals, timeline=list(zip(fs.times, (mean - 1) / 9)),
-                               backend=f"nima-ava ({w.arch}, {name})", heuristic=False)
-        if ckpt.is_file():
+        self._resolve()  # a checkpoint may have been added since this analyzer was made
+        if self.source is None:
+            vals["nima_ava"] = None
+            return self.signal(values=vals, timeline=list(zip(fs.times, comp)), notes=[
+                f"heuristic: no NIMA-AVA model (train one with `reelscore train nima` on AVA vote counts and copy "
+                f"it to {nima_ava_path()}, or `reelscore models fetch nima-ava-mobilenet-titu1994`)"])
+        name, path = self.source
+        if name == OWN_NIMA:
             import torch
 
             from ..models.quality.nima import build, load_head, mean_std, to_input
 
-            head, card = load_head(ckpt)
+            head, card = load_head(path)
             m = build(head)
             with torch.inference_mode():
                 dist = np.concatenate([m(to_input(f)).numpy() for f in fs.frames])
             mean, sd = mean_std(dist)
-            vals["nima_ava"] = {"mean": float(np.median(mean)), "std": float(np.median(sd)), "checkpoint": str(ckpt),
-                                "trained": card.get("date")}
-            return self.signal(values=vals, timeline=list(zip(fs.times, (mean - 1) / 9)),
-                               backend="nima-ava (efficientnet-lite0 head)", heuristic=False)
-        vals["nima_ava"] = None
-        return self.signal(values=vals, timeline=list(zip(fs.times, comp)),
-                           notes=[f"heuristic: no NIMA-AVA model (train one with `reelscore train nima` on AVA vote "
-                                  f"counts and copy it to {ckpt}, or `reelscore models fetch nima-ava-mobilenet-titu1994`)"])
+            info, backend = {"trained": card.get("date")}, "nima-ava (efficientnet-lite0 head)"
+        else:
+            from ..models.keras_h5 import load_nima, nima_scores
+            from ..models.weights import REGISTRY
+
+            w = REGISTRY[name]
+            mean, sd = nima_scores(load_nima(path, w.arch), fs.frames)
+            info, backend = {"weights": name, "licence": w.licence}, f"nima-ava ({w.arch}, {name})"
+        vals["nima_ava"] = {"mean": float(np.median(mean)), "std": float(np.median(sd)), "checkpoint": str(path), **info}
+        return self.signal(values=vals, timeline=list(zip(fs.times, (mean - 1) / 9)), backend=backend, heuristic=False)
 
 
 def aesthetic_index(r: dict) -> float:
