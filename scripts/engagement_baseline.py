@@ -11,7 +11,7 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from reelscore.models.engagement.data import load_posts
-from reelscore.models.engagement.train import group_folds, prepare
+from reelscore.models.engagement.metrics import group_folds, prepare
 
 COLS = ["log_followers", "duration_s", "log_age_days", "hour", "weekday", "tag_count", "cap_length", "sound_original",
         "log_sound_uses_any"]

@@ -55,6 +55,10 @@ def frames_media(frames: list[np.ndarray], fps: float = 30.0, audio: np.ndarray 
 
 
 def need(path: Path):
+    """The shared data a test reads. Missing: skipped on a developer's machine, a failure in CI
+    (CI=true), where ../shared is always laid out and a silent skip would hide lost coverage."""
     if not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{path} missing in CI: ../shared must be present")
         pytest.skip(f"{path} not present")
     return path

@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from reelscore.analyzers.caption import caption_features
+from reelscore.text.caption import caption_features
 from reelscore.models.sentiment import VaderBackend
 
 
@@ -45,6 +45,7 @@ def test_non_english_sentiment_marked_unreliable():
     assert "sentiment" in f["english_only_signals_unreliable"]
 
 
+@pytest.mark.slow
 def test_caption_cli_json_keys():
     p = subprocess.run([sys.executable, "-m", "reelscore.presentation.cli", "caption",
                         "My morning routine #morning #fyp", "--json"], capture_output=True, text=True, timeout=300)
@@ -58,7 +59,7 @@ def test_caption_cli_json_keys():
 
 
 def test_suggestions_name_the_fix():
-    from reelscore.text_only import analyze_caption
+    from reelscore.workflows.caption import analyze_caption
 
     d = analyze_caption("Great view today. Do you like it? #travel")
     msgs = [s["message"] for s in d["suggestions"]]
@@ -100,7 +101,7 @@ def test_transformers_backend_missing_weights_message(tmp_path):
 
 def test_trends_file_load_and_match(tmp_path):
     from reelscore.errors import InputError
-    from reelscore.trends import install, load, match
+    from reelscore.text.trends import install, load, match
 
     good = tmp_path / "t.csv"
     good.write_text("kind,name,weight,date\nhashtag,#CoffeeTok,0.8,2026-11-01\ntopic,home espresso,0.5,2026-11-01\n")

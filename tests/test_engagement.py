@@ -45,11 +45,12 @@ def test_messy_export_parses(tmp_path):
     assert posts[0].comments is None
 
 
+@pytest.mark.slow
 def test_training_lowers_loss():
     from reelscore.models.engagement.model import EngagementModel
-    from reelscore.models.engagement.train import prepare
+    from reelscore.models.engagement.features import prepare
 
-    from reelscore.models.engagement.train import group_folds
+    from reelscore.models.engagement.metrics import group_folds
 
     posts = [p for p in load_posts(need(TIKTOK)) if p.views is not None]
     rows, emb, y = prepare(posts, use_embeddings=False)
@@ -72,7 +73,7 @@ def test_training_lowers_loss():
 
 def test_save_load_round_trip(tmp_path):
     from reelscore.models.engagement.model import EngagementModel
-    from reelscore.models.engagement.train import prepare
+    from reelscore.models.engagement.features import prepare
 
     posts = [p for p in load_posts(need(TIKTOK)) if p.views is not None][:400]
     rows, emb, y = prepare(posts, use_embeddings=False)
@@ -96,7 +97,7 @@ def test_save_load_round_trip(tmp_path):
 
 
 def test_default_model_ships_with_card():
-    from reelscore.scoring.virality import load_model, resolve_model_path
+    from reelscore.models.engagement.store import load_model, resolve_model_path
 
     p = resolve_model_path(None)
     assert p is not None, "the default engagement model must ship in the package"
@@ -111,8 +112,8 @@ def test_missing_inputs_get_their_own_wider_intervals():
     """Withholding duration, post time or sound leaves a prediction, with an interval at least as
     wide as the complete one (margins calibrated on out-of-fold predictions with those inputs withheld)."""
     from reelscore.models.engagement.features import MISSING_GROUPS, mask_groups, missing_key
-    from reelscore.models.engagement.train import prepare
-    from reelscore.scoring.virality import load_model, resolve_model_path
+    from reelscore.models.engagement.features import prepare
+    from reelscore.models.engagement.store import load_model, resolve_model_path
 
     m = load_model(str(resolve_model_path(None)))
     for v in ("followers", "no_followers"):
@@ -134,6 +135,7 @@ def test_missing_inputs_get_their_own_wider_intervals():
                                w_full - (raw_full[:, 2] - raw_full[:, 0]) + 2 * margin_gain, atol=1e-9)
 
 
+@pytest.mark.slow
 def test_evaluate_cli_json(tmp_path):
     src = need(TIKTOK).read_text(encoding="utf-8").splitlines()
     small = tmp_path / "small.csv"
@@ -147,13 +149,14 @@ def test_evaluate_cli_json(tmp_path):
     assert d["n"] == 300 and -1 <= d["spearman_views"] <= 1
 
 
+@pytest.mark.slow
 def test_personal_model_on_messy_export(tmp_path):
-    from reelscore.models.engagement.personal import train_personal
+    from reelscore.workflows.personal import train_personal
 
     rep = train_personal(str(messy_export(tmp_path / "hist.json", n=40)), None, "me-test")
     assert rep["n_posts"] == 40 and rep["saved_to"].endswith("me-test.json.gz")
     assert "personal" in rep["cv"] and "default" in rep["cv"]
-    from reelscore.scoring.virality import resolve_model_path
+    from reelscore.models.engagement.store import resolve_model_path
 
     assert resolve_model_path("me-test") is not None
 

@@ -146,6 +146,7 @@ def _light(analyzers=("format", "exposure", "sharpness", "motion", "caption", "a
     return AnalysisConfig(analyzers=analyzers, use_cache=False)
 
 
+@pytest.mark.slow
 def test_real_videos_run_through_every_analyzer():
     import reelscore
 

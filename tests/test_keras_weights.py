@@ -118,7 +118,7 @@ def test_imported_published_nima_drives_aesthetics(tmp_path, monkeypatch):
     from reelscore.analyzers.aesthetics import AestheticsAnalyzer
     from reelscore.errors import ModelUnavailableError
     from reelscore.ingest import decode
-    from reelscore.models import weights as W
+    from reelscore.models import registry as W
 
     monkeypatch.setenv("REELSCORE_WEIGHTS_DIR", str(tmp_path / "weights"))
     monkeypatch.setenv("REELSCORE_DATA_DIR", str(tmp_path / "data"))
@@ -138,7 +138,7 @@ def test_imported_published_nima_drives_aesthetics(tmp_path, monkeypatch):
     with pytest.raises(ModelUnavailableError, match="not nima"):
         W.import_file(name, junk, allow_unpinned=True)
     W.import_file(name, path, allow_unpinned=True)
-    assert W.cached_path(name) is not None
+    assert W.locate(name) is not None
 
     rgb = (np.random.default_rng(3).random((240, 320, 3)) * 255).astype(np.uint8)
     img = tmp_path / "frame.png"

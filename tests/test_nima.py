@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from reelscore.models.quality import nima
+from reelscore.workflows.quality import train_nima
 
 from conftest import BIQ, need
 
@@ -35,11 +36,12 @@ def test_ava_format(tmp_path):
     assert fmt == "ava" and names == ["a.jpg"] and p.sum() == pytest.approx(1)
 
 
+@pytest.mark.slow
 def test_training_lowers_loss_and_exports_onnx(tmp_path):
     ort = pytest.importorskip("onnxruntime")
     pytest.importorskip("onnx")
     labels = need(BIQ / "train_subset_mos.csv")
-    res = nima.train(str(labels), str(BIQ / "images"), str(tmp_path / "h.pt"), epochs=40, limit=80, lr=3e-3)
+    res = train_nima(str(labels), str(BIQ / "images"), str(tmp_path / "h.pt"), epochs=40, limit=80, lr=3e-3)
     h = res["history"]
     assert h[-1]["train_emd"] < h[0]["train_emd"]
     head, card = nima.load_head(tmp_path / "h.pt")
@@ -67,7 +69,7 @@ def test_aesthetics_switches_to_nima_when_checkpoint_present(tmp_path):
     a = all_analyzers(("aesthetics",))[0]
     s0 = a.run(frames_media(frames), Context())
     assert s0.heuristic and s0.values["nima_ava"] is None
-    nima.train(str(need(BIQ / "train_subset_mos.csv")), str(BIQ / "images"), str(tmp_path / "h.pt"), epochs=2, limit=20)
+    train_nima(str(need(BIQ / "train_subset_mos.csv")), str(BIQ / "images"), str(tmp_path / "h.pt"), epochs=2, limit=20)
     dest = nima_ava_path()
     dest.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(tmp_path / "h.pt", dest)

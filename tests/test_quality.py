@@ -99,6 +99,7 @@ def test_vsfa_pooling_matches_reference_formulation():
     assert temporal_pool(dip)[0] < dip.mean()
 
 
+@pytest.mark.slow
 def test_evaluate_quality_cli(tmp_path):
     labels = need(BIQ / "train_subset_mos.csv").read_text().splitlines()
     small = tmp_path / "l.csv"
@@ -120,29 +121,30 @@ def test_weights_registry_fetch_verify_import(tmp_path, monkeypatch):
     blob = tmp_path / "w.bin"
     blob.write_bytes(b"weights" * 100)
     sha = hashlib.sha256(blob.read_bytes()).hexdigest()
-    reg = {"good": W.Weights("good", blob.as_uri(), sha, "test", "t", True),
-           "bad": W.Weights("bad", blob.as_uri(), "deadbeef", "test", "t", True),
-           "offline": W.Weights("offline", "http://127.0.0.1:9/none.bin", sha, "test", "t", True)}
-    assert W.fetch("good", reg).read_bytes() == blob.read_bytes()
+    reg = {"good": W.Weights("good", blob.as_uri(), sha, "test"),
+           "bad": W.Weights("bad", blob.as_uri(), "deadbeef", "test"),
+           "offline": W.Weights("offline", "http://127.0.0.1:9/none.bin", sha, "test")}
+    assert W.fetch(reg["good"]).read_bytes() == blob.read_bytes()
     with pytest.raises(ModelUnavailableError, match="SHA-256 mismatch"):
-        W.fetch("bad", reg)
+        W.fetch(reg["bad"])
     with pytest.raises(ModelUnavailableError, match="offline"):
-        W.fetch("offline", reg, timeout=2)
-    assert W.import_file("good", blob, reg).is_file()
+        W.fetch(reg["offline"], timeout=2)
+    assert W.import_file(reg["good"], blob).is_file()
     with pytest.raises(ModelUnavailableError, match="mismatch"):
-        W.import_file("bad", blob, reg)
+        W.import_file(reg["bad"], blob)
     # no published hash: refused unless accepted explicitly, then pinned (trust on first use)
-    reg["unpinned"] = W.Weights("unpinned", blob.as_uri(), "", "test", "t", True)
+    reg["unpinned"] = W.Weights("unpinned", blob.as_uri(), "", "test")
     with pytest.raises(ModelUnavailableError, match="--allow-unpinned"):
-        W.fetch("unpinned", reg)
-    assert W.fetch("unpinned", reg, allow_unpinned=True).is_file()
+        W.fetch(reg["unpinned"])
+    assert W.fetch(reg["unpinned"], allow_unpinned=True).is_file()
     assert W.expected_hash(reg["unpinned"]) == sha
     other = tmp_path / "other.bin"
     other.write_bytes(b"tampered")
     with pytest.raises(ModelUnavailableError, match="mismatch"):
-        W.import_file("unpinned", other, reg, allow_unpinned=True)
+        W.import_file(reg["unpinned"], other, allow_unpinned=True)
 
 
+@pytest.mark.slow
 def test_published_vsfa_and_resnet50_layouts(tmp_path, monkeypatch):
     """The published files load by name: ResNet-50 has torchvision's names and size (25,557,032
     parameters), VSFA the authors' (ann.fc0/fc, rnn, q); a checkpoint of that layout is accepted by
@@ -152,7 +154,8 @@ def test_published_vsfa_and_resnet50_layouts(tmp_path, monkeypatch):
     from reelscore.analyzers import Context
     from reelscore.analyzers.quality import QualityAnalyzer
     from reelscore.errors import ModelUnavailableError
-    from reelscore.models import weights as W
+    from reelscore.models import registry as W
+    from reelscore.models.weights import Weights
     from reelscore.models.quality.vsfa import build_vsfa, vsfa_score
     from reelscore.models.resnet import ResNet50, vsfa_features
 
@@ -173,8 +176,10 @@ def test_published_vsfa_and_resnet50_layouts(tmp_path, monkeypatch):
     # the ResNet entry is pinned to torchvision's hash: our random file is refused
     with pytest.raises(ModelUnavailableError, match="mismatch"):
         W.import_file("resnet50-imagenet", rp)
-    monkeypatch.setitem(W.REGISTRY, "resnet50-imagenet",
-                        W.Weights("resnet50-imagenet", "file:///resnet50-0676ba61.pth", "", "t", "t", True, "resnet50"))
+    import dataclasses
+
+    monkeypatch.setitem(W.REGISTRY, "resnet50-imagenet", dataclasses.replace(
+        W.REGISTRY["resnet50-imagenet"], weights=Weights("resnet50-imagenet", "file:///resnet50-0676ba61.pth", "", "t")))
     W.import_file("resnet50-imagenet", rp, allow_unpinned=True)
     frames = [np.full((64, 64, 3), c, np.uint8) for c in (40, 120, 200)]
     assert vsfa_features(r.eval(), frames).shape == (3, 4096)

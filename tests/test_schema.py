@@ -20,6 +20,7 @@ def bunny_json():
     return json.loads(p.stdout)
 
 
+@pytest.mark.slow
 def test_cli_json_validates_against_exported_schema(bunny_json):
     schema = json.loads(subprocess.run([sys.executable, "-m", "reelscore.presentation.cli", "schema"],
                                        capture_output=True, text=True, check=True).stdout)
@@ -62,6 +63,7 @@ def test_cache_hit_skips_decode(tmp_path):
     assert a1.media.analyzed_s == a2.media.analyzed_s
 
 
+@pytest.mark.slow
 def test_doctor_lists_every_analyzer_and_model():
     p = subprocess.run([sys.executable, "-m", "reelscore.presentation.cli", "doctor", "--json"],
                        capture_output=True, text=True, timeout=300)
@@ -72,5 +74,6 @@ def test_doctor_lists_every_analyzer_and_model():
     assert {a["name"] for a in d["analyzers"]} == {a.name for a in all_analyzers()}
     assert all(isinstance(a["heuristic"], bool) and a["backend"] for a in d["analyzers"])
     names = {m["name"]: m for m in d["models"]}
-    assert names["engagement (default)"]["available"] and names["frame-quality (BIQ2021)"]["available"]
+    assert names["engagement-default"]["available"] and names["frame-quality-biq2021"]["available"]
+    assert names["vader"]["trained"] is False and names["nima-ava-vgg16"]["available"] is False
     assert d["versions"]["torch"].startswith("2.13")

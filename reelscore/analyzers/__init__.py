@@ -13,10 +13,16 @@ MODULES = ("format", "exposure", "sharpness", "color", "motion", "cuts", "hook",
            "audio", "loop", "quality", "aesthetics", "technical", "caption")
 
 
-def all_analyzers(names: tuple[str, ...] | None = None) -> list[Analyzer]:
-    """Fresh instances of the registered analyzers (all, or those named), in a stable order."""
+def all_analyzer_names() -> list[str]:
+    """Names of every registered analyzer (importing the modules registers them), in order."""
     for m in MODULES:
         importlib.import_module(f"{__name__}.{m}")
+    return list(REGISTRY)
+
+
+def all_analyzers(names: tuple[str, ...] | None = None) -> list[Analyzer]:
+    """Fresh instances of the registered analyzers (all, or those named), in a stable order."""
+    all_analyzer_names()
     if names:
         unknown = set(names) - set(REGISTRY)
         if unknown:
@@ -24,4 +30,4 @@ def all_analyzers(names: tuple[str, ...] | None = None) -> list[Analyzer]:
     return [REGISTRY[n]() for n in REGISTRY if not names or n in names]
 
 
-__all__ = ["Analyzer", "Context", "register", "REGISTRY", "all_analyzers"]
+__all__ = ["Analyzer", "Context", "register", "REGISTRY", "all_analyzers", "all_analyzer_names"]

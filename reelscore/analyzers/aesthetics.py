@@ -48,25 +48,22 @@ def frame_aesthetics(rgb: np.ndarray) -> dict:
 
 def nima_ava_path():
     """Where a NIMA checkpoint trained on AVA is picked up automatically."""
-    from ..scoring.virality import user_models_dir
+    from ..paths import user_models_dir
 
     return user_models_dir() / "nima-ava.pt"
 
 
-OWN_NIMA = "efficientnet-lite0 head"
-
-
 def nima_ava_source():
-    """The NIMA-AVA model to use, first found: your own checkpoint (`reelscore train nima`), then the
-    published Keras weights fetched or imported into the weights cache. None: aesthetics stays heuristic."""
-    if nima_ava_path().is_file():
-        return OWN_NIMA, nima_ava_path()
-    from ..models.weights import REGISTRY, cached_path
+    """The NIMA-AVA model to use, the registry's first present "aesthetic" model: your own checkpoint
+    (`reelscore train nima`), then the published Keras weights fetched or imported into the weights
+    cache. None: aesthetics stays heuristic."""
+    from ..models.registry import first_available
 
-    for w in REGISTRY.values():
-        if w.usable and w.task == "aesthetic" and w.arch and (p := cached_path(w.name)):
-            return w.name, p
-    return None
+    s = first_available("aesthetic")
+    return (s.name, s.path()) if s is not None else None
+
+
+OWN_NIMA = "nima-ava-own"
 
 
 @register
@@ -98,25 +95,24 @@ class AestheticsAnalyzer(Analyzer):
             return self.signal(values=vals, timeline=list(zip(fs.times, comp)), notes=[
                 f"heuristic: no NIMA-AVA model (train one with `reelscore train nima` on AVA vote counts and copy "
                 f"it to {nima_ava_path()}, or `reelscore models fetch nima-ava-mobilenet-titu1994`)"])
+        from ..models.registry import create, get
+
         name, path = self.source
+        spec, m = get(name), create(name)
         if name == OWN_NIMA:
             import torch
 
-            from ..models.quality.nima import build, load_head, mean_std, to_input
+            from ..models.quality.nima import load_head, mean_std, to_input
 
-            head, card = load_head(path)
-            m = build(head)
             with torch.inference_mode():
                 dist = np.concatenate([m(to_input(f)).numpy() for f in fs.frames])
             mean, sd = mean_std(dist)
-            info, backend = {"trained": card.get("date")}, "nima-ava (efficientnet-lite0 head)"
+            info, backend = {"trained": load_head(path)[1].get("date")}, "nima-ava (efficientnet-lite0 head)"
         else:
-            from ..models.keras_h5 import load_nima, nima_scores
-            from ..models.weights import REGISTRY
+            from ..models.keras_h5 import nima_scores
 
-            w = REGISTRY[name]
-            mean, sd = nima_scores(load_nima(path, w.arch), fs.frames)
-            info, backend = {"weights": name, "licence": w.licence}, f"nima-ava ({w.arch}, {name})"
+            mean, sd = nima_scores(m, fs.frames)
+            info, backend = {"weights": name, "licence": spec.licence}, f"nima-ava ({spec.arch}, {name})"
         vals["nima_ava"] = {"mean": float(np.median(mean)), "std": float(np.median(sd)), "checkpoint": str(path), **info}
         return self.signal(values=vals, timeline=list(zip(fs.times, (mean - 1) / 9)), backend=backend, heuristic=False)
 

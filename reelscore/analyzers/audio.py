@@ -45,9 +45,9 @@ def tempo(env: np.ndarray, fps: float) -> tuple[float | None, float, float]:
 def _vad_model():
     """silero-vad ONNX session (bundled weights), loaded once per process; stateless between calls
     because get_speech_timestamps resets its state."""
-    from silero_vad import load_silero_vad
+    from ..models.registry import create
 
-    return load_silero_vad(onnx=True)
+    return create("silero-vad")
 
 
 @register

@@ -23,14 +23,9 @@ OCR_SHORT = 360
 @lru_cache(maxsize=1)
 def _engine():
     """The PP-OCR engine (read-only ONNX sessions), loaded once per process."""
-    import logging
+    from ..models.registry import create
 
-    from rapidocr_onnxruntime import RapidOCR
-
-    logging.getLogger("RapidOCR").setLevel(logging.ERROR)
-    # limit_type "max": detect at the frame's own size (<= 960 px); the default "min" upscales the short
-    # side to 736 px, three times the cost on our 360 px frames for the same large Reels text
-    return RapidOCR(det_limit_type="max")
+    return create("pp-ocr")
 
 
 @register

@@ -21,12 +21,12 @@ class QualityAnalyzer(Analyzer):
     heuristic = False
 
     def __init__(self, head_path: str | None = None):
-        from ..models.weights import cached_path
+        from ..models.registry import locate
 
         self.head_path = head_path
         self._model = None
         # the cache key follows what runs: fetching the published VSFA invalidates results without it
-        if cached_path("resnet50-imagenet") and cached_path("vsfa-konvid1k"):
+        if locate("resnet50-imagenet") and locate("vsfa-konvid1k"):
             self.version = "1-vsfa"
 
     def available(self):
@@ -42,10 +42,11 @@ class QualityAnalyzer(Analyzer):
             return False, f"backbone unavailable: {e}"
 
     def _published(self):
-        from ..models.quality.vsfa import published_vsfa
+        from ..models.registry import create, locate
 
         if not hasattr(self, "_pub"):
-            self._pub = published_vsfa()
+            self._pub = ((create("resnet50-imagenet"), create("vsfa-konvid1k"))
+                         if locate("resnet50-imagenet") and locate("vsfa-konvid1k") else None)
         return self._pub
 
     def model(self):

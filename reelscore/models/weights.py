@@ -1,5 +1,5 @@
-"""Registry of downloadable weights: pinned URL, SHA-256 (full, or the 8-hex prefix that the
-publisher put in the file name, torch-hub style), licence, and the architecture that loads it; a cache
+"""Downloadable weights: a pinned URL, SHA-256 (full, or the 8-hex prefix that the publisher put in
+the file name, torch-hub style) and licence per file (the entries live in `models.registry`); a cache
 directory; fetch with a clear offline error; import of a local file. Nothing on the default path
 downloads anything.
 
@@ -26,44 +26,10 @@ class Weights:
     url: str
     sha256: str  # full hex digest, or an 8+ hex prefix
     licence: str
-    description: str
-    usable: bool  # False when reelscore has no architecture for it yet (listed so users know)
-    arch: str = ""  # loader: "mobilenet_v1" / "mobilenet_v2" (Keras HDF5 via models.keras_h5)
-    task: str = ""  # "aesthetic" (AVA) or "technical"
 
     @property
     def filename(self) -> str:
         return self.url.rsplit("/", 1)[-1]
-
-
-_PYIQA = "https://github.com/chaofengc/IQA-PyTorch/releases/download/v0.1-weights/"
-_IDEALO = "https://github.com/idealo/image-quality-assessment/raw/master/models/MobileNet/"
-REGISTRY: dict[str, Weights] = {w.name: w for w in (
-    # titu1994 v0.3 release asset; SHA-256 as recorded from the upstream release by a third-party
-    # project's pin (2026-08-30); reelscore could not download it here to re-check (no network).
-    Weights("nima-ava-mobilenet-titu1994",
-            "https://github.com/titu1994/neural-image-assessment/releases/download/v0.3/mobilenet_weights.h5",
-            "feff35c54daed3fcd2534c310ebe82257bfdd488b8d227d25c736bce95aef9e2", "MIT",
-            "NIMA aesthetics on AVA, Keras MobileNet v1 (alpha 1, 224 px)", True, "mobilenet_v1", "aesthetic"),
-    Weights("nima-ava-mobilenet-idealo", _IDEALO + "weights_mobilenet_aesthetic_0.07.hdf5", "", "Apache-2.0",
-            "NIMA aesthetics on AVA, Keras MobileNet v1 (idealo; no published hash)", True, "mobilenet_v1", "aesthetic"),
-    Weights("nima-tid2013-mobilenet-idealo", _IDEALO + "weights_mobilenet_technical_0.11.hdf5", "", "Apache-2.0",
-            "NIMA technical quality on TID2013, Keras MobileNet v1 (idealo; no published hash)", True,
-            "mobilenet_v1", "technical"),
-    # torchvision's ImageNet ResNet-50 (IMAGENET1K_V1; file name carries the SHA-256 prefix)
-    Weights("resnet50-imagenet", "https://download.pytorch.org/models/resnet50-0676ba61.pth", "0676ba61",
-            "BSD-3-Clause (torchvision)", "ResNet-50 ImageNet: VSFA's content-aware features", True, "resnet50",
-            "features"),
-    Weights("vsfa-konvid1k", "https://github.com/lidq92/VSFA/raw/master/models/VSFA.pt", "",
-            "see github.com/lidq92/VSFA", "VSFA GRU + pooling trained on KoNViD-1k (authors' weights; no published hash)",
-            True, "vsfa", "video-quality"),
-    Weights("nima-ava-vgg16", _PYIQA + "NIMA_VGG16_ava-dc4e8265.pth", "dc4e8265", "pyiqa (CC BY-NC-SA 4.0 / AVA terms)",
-            "NIMA aesthetics on AVA, VGG16 backbone (pyiqa checkpoint)", False),
-    Weights("nima-ava-inception-resnet-v2", _PYIQA + "NIMA_InceptionV2_ava-b0c77c00.pth", "b0c77c00",
-            "pyiqa (CC BY-NC-SA 4.0 / AVA terms)", "NIMA aesthetics on AVA, Inception-ResNet-v2 backbone", False),
-    Weights("nima-koniq-inception-resnet-v2", _PYIQA + "NIMA_koniq-250367ae.pth", "250367ae",
-            "pyiqa (CC BY-NC-SA 4.0)", "NIMA technical quality on KonIQ-10k", False),
-)}
 
 
 def cache_dir() -> Path:
@@ -129,46 +95,16 @@ def _accept(w: Weights, path: Path, allow_unpinned: bool, what: str) -> str | No
     return sha256_of(path)
 
 
-def check_loads(w: Weights, path: Path, what: str) -> None:
-    """Refuse a file that does not load into the entry's architecture (before it is cached)."""
-    if not w.arch:
-        return
-    try:
-        if w.arch.startswith("mobilenet"):
-            from .keras_h5 import load_nima
-
-            load_nima(path, w.arch)
-        elif w.arch == "resnet50":
-            from .resnet import load_resnet50
-
-            load_resnet50(path)
-        elif w.arch == "vsfa":
-            import torch
-
-            from .quality.vsfa import build_vsfa
-
-            build_vsfa().load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
-    except Exception as e:  # wrong layout, wrong shapes, not a checkpoint at all
-        msg = str(e).splitlines()[0][:300] if str(e) else type(e).__name__
-        raise ModelUnavailableError(f"{what}: not {w.name}: {msg}") from None
-
-
-def cached_path(name: str) -> Path | None:
-    """The cached, verified file of `name`, or None."""
-    w = REGISTRY.get(name)
-    if w is None:
-        return None
+def cached_path(w: Weights) -> Path | None:
+    """The cached, verified file of `w`, or None."""
     p = cache_dir() / w.filename
     return p if p.is_file() and expected_hash(w) else None
 
 
-def fetch(name: str, registry: dict[str, Weights] | None = None, timeout: float = 30.0,
-          allow_unpinned: bool = False) -> Path:
-    """Download `name` into the cache (verified), or raise ModelUnavailableError with what to do offline."""
-    reg = registry or REGISTRY
-    if name not in reg:
-        raise ModelUnavailableError(f"unknown weights {name!r}; known: {', '.join(reg)}")
-    w = reg[name]
+def fetch(w: Weights, check=None, timeout: float = 30.0, allow_unpinned: bool = False) -> Path:
+    """Download `w` into the cache (verified), or raise ModelUnavailableError with what to do offline.
+    `check(path)` raises when the file does not load into its architecture (run on unpinned files)."""
+    name = w.name
     dest = cache_dir() / w.filename
     if dest.is_file() and verify(dest, expected_hash(w)):
         return dest
@@ -184,8 +120,8 @@ def fetch(name: str, registry: dict[str, Weights] | None = None, timeout: float 
             f"`reelscore models import {name} PATH{'' if expected_hash(w) else ' --allow-unpinned'}`") from None
     try:
         pin = _accept(w, tmp, allow_unpinned, w.url)
-        if pin:
-            check_loads(w, tmp, w.url)
+        if pin and check is not None:
+            check(tmp)
     except ModelUnavailableError:
         tmp.unlink(missing_ok=True)
         raise
@@ -195,18 +131,14 @@ def fetch(name: str, registry: dict[str, Weights] | None = None, timeout: float 
     return dest
 
 
-def import_file(name: str, path: str | Path, registry: dict[str, Weights] | None = None,
-                allow_unpinned: bool = False) -> Path:
-    """Copy a manually downloaded file into the cache after checking its hash."""
-    reg = registry or REGISTRY
-    if name not in reg:
-        raise ModelUnavailableError(f"unknown weights {name!r}; known: {', '.join(reg)}")
-    w = reg[name]
+def import_file(w: Weights, path: str | Path, check=None, allow_unpinned: bool = False) -> Path:
+    """Copy a manually downloaded file into the cache after checking its hash (and `check(path)`)."""
     src = Path(path)
     if not src.is_file():
         raise ModelUnavailableError(f"{path}: no such file")
     pin = _accept(w, src, allow_unpinned, str(path))
-    check_loads(w, src, str(path))
+    if check is not None:
+        check(src)
     dest = cache_dir() / w.filename
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_suffix(dest.suffix + ".part")

@@ -97,7 +97,7 @@ def analyze(video, caption, caption_file, followers, json_out, model, best_frame
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def caption(text, text_file, followers, sentiment, as_json):
     """Analyze a caption alone (fast; for rewriting before posting)."""
-    from ..text_only import analyze_caption
+    from ..workflows.caption import analyze_caption
 
     if text_file:
         with open(text_file, encoding="utf-8", errors="replace") as f:
@@ -130,7 +130,7 @@ def caption(text, text_file, followers, sentiment, as_json):
 @click.option("--json", "as_json", is_flag=True)
 def doctor(as_json):
     """List analyzers and model backends, their availability and weights, and library versions."""
-    from ..doctor import report
+    from ..workflows.doctor import report
 
     rep = report()
     if as_json:
@@ -154,21 +154,24 @@ def doctor(as_json):
 
 @cli.group()
 def models():
-    """Downloadable weights: list, fetch (needs network), import a file you downloaded."""
+    """Every model reelscore knows (one registry): list; fetch (needs network) or import downloadable weights."""
 
 
 @models.command("list")
 def models_list():
-    from ..models.weights import REGISTRY, cache_dir, cached_path, expected_hash
+    from ..models.registry import REGISTRY
+    from ..models.weights import cache_dir, expected_hash
 
-    click.echo(f"cache: {cache_dir()}")
-    for w in REGISTRY.values():
-        c = cached_path(w.name)
-        state = "cached" if c else "not fetched"
-        use = f"  [{w.arch}, {w.task}]" if w.usable else "  [no architecture in reelscore yet]"
-        h = expected_hash(w)
-        pin = f"sha256 {h[:16]}…" if h else "sha256 unpublished (--allow-unpinned)"
-        click.echo(f"  {w.name:<32} {state:<12} {pin}  {w.licence}{use}\n      {w.url}")
+    click.echo(f"weights cache: {cache_dir()}")
+    for s in REGISTRY.values():
+        state = "present" if s.available() else ("not fetched" if s.weights else "absent")
+        use = f"  [{s.arch}, {s.task}, {s.source}, {'trained' if s.trained else 'not trained'}]" if s.usable \
+            else f"  [{s.arch}: no architecture in reelscore yet]"
+        line = f"  {s.name:<32} {state:<12} {s.licence}{use}"
+        if s.weights:
+            h = expected_hash(s.weights)
+            line += "\n      " + (f"sha256 {h[:16]}…" if h else "sha256 unpublished (--allow-unpinned)") + f"  {s.weights.url}"
+        click.echo(line)
 
 
 _UNPINNED = click.option("--allow-unpinned", is_flag=True,
@@ -179,7 +182,7 @@ _UNPINNED = click.option("--allow-unpinned", is_flag=True,
 @click.argument("name")
 @_UNPINNED
 def models_fetch(name, allow_unpinned):
-    from ..models.weights import fetch
+    from ..models.registry import fetch
 
     click.echo(str(fetch(name, allow_unpinned=allow_unpinned)))
 
@@ -189,7 +192,7 @@ def models_fetch(name, allow_unpinned):
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @_UNPINNED
 def models_import(name, path, allow_unpinned):
-    from ..models.weights import import_file
+    from ..models.registry import import_file
 
     click.echo(str(import_file(name, path, allow_unpinned=allow_unpinned)))
 
@@ -203,7 +206,7 @@ def trends():
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def trends_load(path):
     """Validate PATH (CSV: kind,name,weight,date) and make it the active trends file."""
-    from ..trends import install, load
+    from ..text.trends import install, load
 
     dest = install(path)
     click.echo(f"{len(load(dest))} trends active from {dest}")
@@ -212,7 +215,7 @@ def trends_load(path):
 @trends.command("show")
 @click.option("--top", type=int, default=20)
 def trends_show(top):
-    from ..trends import active_path, load
+    from ..text.trends import active_path, load
 
     t = load()
     click.echo(f"{active_path()} ({len(t)} entries)")
@@ -245,7 +248,7 @@ def sample(out, seconds):
 @click.option("--json", "as_json", is_flag=True)
 def evaluate(data, model, as_json):
     """Evaluate an engagement model on posts it was not trained on."""
-    from ..evaluation import evaluate_engagement
+    from ..workflows.evaluate import evaluate_engagement
 
     res = evaluate_engagement(data, model)
     if as_json:
@@ -263,7 +266,7 @@ def evaluate(data, model, as_json):
 @click.option("--json", "as_json", is_flag=True)
 def evaluate_quality(labels, images, head, limit, as_json):
     """Score rated images with the frame-quality model: n, SROCC, PLCC, RMSE."""
-    from ..evaluation import evaluate_quality as ev
+    from ..workflows.evaluate import evaluate_quality as ev
 
     res = ev(labels, images, head, limit=limit)
     if as_json:
@@ -284,7 +287,7 @@ def train(ctx, history, videos, name):
         return
     if not history:
         raise click.UsageError("give --history FILE, or a subcommand (engagement, quality)")
-    from ..models.engagement.personal import train_personal
+    from ..workflows.personal import train_personal
 
     rep = train_personal(history, videos, name, log=lambda m: click.echo(f"  {m}", err=True))
     click.echo(json.dumps(rep, indent=2))
@@ -295,7 +298,7 @@ def train(ctx, history, videos, name):
 @click.option("--out", default="reelscore/resources/engagement_default.json.gz", show_default=True)
 def train_engagement(data, out):
     """Train the default engagement model (grouped-by-creator CV, calibrated intervals, model card)."""
-    from ..models.engagement.train import train_default
+    from ..workflows.engagement import train_default
 
     card = train_default(data, out, log=lambda m: click.echo(f"  {m}", err=True))
     click.echo(json.dumps(card["metrics"], indent=2))
@@ -309,7 +312,7 @@ def train_engagement(data, out):
               help="Features of distorted images (scripts/extract_rank_features.py) for ranking constraints.")
 def train_quality(labels, images, out, rank_features):
     """Train the frame-quality head on images with mean opinion scores."""
-    from ..models.quality.train import train as run
+    from ..workflows.quality import train as run
 
     run(labels, images, out, rank_features=rank_features, log=lambda m: click.echo(f"  {m}", err=True))
 
@@ -323,7 +326,7 @@ def train_quality(labels, images, out, rank_features):
 @click.option("--limit", type=int, default=None, help="Use only the first N rows.")
 def train_nima(labels, images, out, epochs, limit):
     """Train a NIMA head (EMD loss) on EfficientNet-Lite0 features; saves a checkpoint with its card."""
-    from ..models.quality.nima import train as run
+    from ..workflows.quality import train_nima as run
 
     res = run(labels, images, out, epochs=epochs, limit=limit, log=lambda m: click.echo(f"  {m}", err=True))
     click.echo(json.dumps(res["card"], indent=2))

@@ -1,7 +1,7 @@
 """Caption sub-score and suggestions that name the fix and the part of the caption it concerns."""
 from __future__ import annotations
 
-from ..analyzers.caption import VISIBLE_CHARS
+from ..text.caption import VISIBLE_CHARS
 from ..schema import Component, Signal, Suggestion
 
 

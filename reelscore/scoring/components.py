@@ -7,6 +7,7 @@ Each builder takes the dict of signals and returns (Component | None, [Suggestio
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -58,21 +59,35 @@ def _why_missing(sig: Signal | None) -> str:
 
 
 Builder = Callable[[dict[str, Signal]], tuple[Component | None, list[Suggestion]]]
-BUILDERS: dict[str, Builder] = {}
 
 
-def builder(name: str):
+@dataclass(frozen=True)
+class BuilderSpec:
+    name: str  # the component's name
+    fn: Builder
+    needs: tuple[str, ...]  # analyzers read, the first one guarded (component n/a when it did not run cleanly)
+    rank: float  # display order (importance); new components without a rank follow in registration order
+    guard: bool
+
+
+BUILDERS: dict[str, BuilderSpec] = {}
+
+
+def builder(name: str, needs: tuple[str, ...] | str, rank: float | None = None, guard: bool = True):
+    """Register a component builder. `needs` names the analyzers it reads (the first is its guard:
+    when that signal is missing, failed or not applicable the component is marked n/a with the reason,
+    without calling the builder). A new analyzer is one analyzer module plus one builder here."""
+    needs = (needs,) if isinstance(needs, str) else tuple(needs)
+
     def deco(fn):
-        BUILDERS[name] = fn
+        BUILDERS[name] = BuilderSpec(name, fn, needs, 1000.0 + len(BUILDERS) if rank is None else rank, guard)
         return fn
     return deco
 
 
-@builder("format")
+@builder("format", needs=('format',), rank=2)
 def format_fit(s):
     sig = s.get("format")
-    if not _ok(sig):
-        return _na("format", sig, _why_missing(sig)), []
     v = sig.values
     aspect = v["aspect"]
     # 9:16 -> 100, 4:5 -> 60, square -> 35, 16:9 -> 10 (linear between); taller than 9:16 loses a little
@@ -104,11 +119,9 @@ def format_fit(s):
     return _c("format", score, "; ".join(parts), sig, {k: v[k] for k in ("aspect", "short_side", "fps", "duration_s", "orientation")}), sug
 
 
-@builder("exposure")
+@builder("exposure", needs=('exposure',), rank=7)
 def exposure(s):
     sig = s.get("exposure")
-    if not _ok(sig):
-        return _na("exposure", sig, _why_missing(sig)), []
     v = sig.values
     m = v["mean_luma"]
     score = band(m, 25, 85, 175, 240)
@@ -128,11 +141,9 @@ def exposure(s):
     return _c("exposure", score, why, sig, v), sug
 
 
-@builder("sharpness")
+@builder("sharpness", needs=('sharpness',), rank=8)
 def sharpness(s):
     sig = s.get("sharpness")
-    if not _ok(sig):
-        return _na("sharpness", sig, _why_missing(sig)), []
     lv = sig.values["laplacian_var"]
     score = ramp(math.log10(max(lv, 1e-3)), math.log10(15), math.log10(250))
     sug = []
@@ -141,22 +152,18 @@ def sharpness(s):
     return _c("sharpness", score, f"{'sharp' if score >= 60 else 'soft' if score >= 30 else 'blurry'} (Laplacian variance {lv:.0f})", sig, sig.values), sug
 
 
-@builder("color")
+@builder("color", needs=('color',), rank=9)
 def color(s):
     sig = s.get("color")
-    if not _ok(sig):
-        return _na("color", sig, _why_missing(sig)), []
     m = sig.values["colorfulness"]
     score = ramp(m, 5, 55)
     sug = [] if score >= 40 else [Suggestion(component="color", message="Colours are flat; add colour to the scene or grade for more saturation and contrast.", priority=3)]
     return _c("color", score, f"colourfulness {m:.0f} ({'vivid' if m > 45 else 'moderate' if m > 20 else 'muted'})", sig, sig.values), sug
 
 
-@builder("motion")
+@builder("motion", needs=('motion',), rank=10)
 def motion(s):
     sig = s.get("motion")
-    if not _ok(sig):
-        return _na("motion", sig, _why_missing(sig)), []
     v = sig.values
     e = v["motion_energy"]
     score = band(e, 0.3, 2.5, 18, 45)
@@ -172,11 +179,9 @@ def motion(s):
     return _c("motion", score, why, sig, {k: v[k] for k in ("motion_energy", "shake", "static_fraction", "is_static")}), sug
 
 
-@builder("pacing")
+@builder("pacing", needs=('cuts', 'audio'), rank=11)
 def pacing(s):
     sig, au = s.get("cuts"), s.get("audio")
-    if not _ok(sig):
-        return _na("pacing", sig, _why_missing(sig)), []
     v = sig.values
     spt = v["shots_per_10s"]
     score = band(spt, 0.3, 1.2, 6.0, 12.0)
@@ -207,11 +212,9 @@ def cuts_on_beats(cuts: list[float], beats: list[float], bpm: float | None, tol:
     return float(np.mean([np.min(np.abs(b - c)) <= tol for c in cuts]))
 
 
-@builder("hook")
+@builder("hook", needs=('hook', 'cuts', 'faces', 'ocr'), rank=1)
 def hook(s):
     h = s.get("hook")
-    if not _ok(h):
-        return _na("hook", h, _why_missing(h)), []
     v = h.values
     sigs = [h]
     reasons, sug = [], []
@@ -267,11 +270,9 @@ def hook(s):
     return _c("hook", pts, "; ".join(reasons), sigs, raw), sug
 
 
-@builder("faces")
+@builder("faces", needs=('faces',), rank=12)
 def faces(s):
     sig = s.get("faces")
-    if not _ok(sig):
-        return _na("faces", sig, _why_missing(sig)), []
     v = sig.values
     score = 35 + 65 * min(1.0, v["face_fraction"] / 0.5)
     score += 10 * v["eyes_to_camera_fraction"] * (v["face_fraction"] > 0)
@@ -281,11 +282,9 @@ def faces(s):
     return _c("faces", score, why, sig, {k: v[k] for k in ("face_fraction", "face_in_first_frame", "face_in_first_3s", "largest_face_area", "eyes_to_camera_fraction")}), sug
 
 
-@builder("text")
+@builder("text", needs=('ocr',), rank=13)
 def onscreen_text(s):
     sig = s.get("ocr")
-    if not _ok(sig):
-        return _na("text", sig, _why_missing(sig)), []
     v = sig.values
     score = 45 + 30 * min(1.0, v["text_fraction"] / 0.5) + 25 * v["text_in_first_3s"]
     if v["mean_text_area"] > 0.35:
@@ -297,7 +296,7 @@ def onscreen_text(s):
     raw = {k: v[k] for k in ("text_fraction", "text_in_first_3s", "mean_text_area", "words", "watermark", "watermark_text")}
     if v["words"].strip():
         # on-screen words get the caption analysis: a hook or call to action on screen counts too
-        from ..analyzers.caption import caption_features
+        from ..text.caption import caption_features
 
         f = caption_features(v["words"])
         raw["onscreen_analysis"] = {k: f[k] for k in ("language", "sentiment", "hook_patterns", "cta", "emoji_count")}
@@ -309,7 +308,7 @@ def onscreen_text(s):
     return _c("text", score, why, sig, raw), sug
 
 
-@builder("audio")
+@builder("audio", needs=('audio',), rank=14, guard=False)
 def audio(s):
     sig = s.get("audio")
     if sig is None or (not sig.applicable and sig.error is None and "no audio" in " ".join(sig.notes)):
@@ -342,11 +341,9 @@ def audio(s):
     return _c("audio", score, ", ".join(parts), sig, {k: v.get(k) for k in keys}), sug
 
 
-@builder("loop")
+@builder("loop", needs=('loop',), rank=15)
 def loop(s):
     sig = s.get("loop")
-    if not _ok(sig):
-        return _na("loop", sig, _why_missing(sig)), []
     v = sig.values
     score = ramp(v["end_to_start_similarity"], 0.6, 0.97)
     why = "seamless loop" if v["seamless_loop"] else f"ending {v['end_to_start_similarity']:.0%} similar to the opening"
@@ -354,11 +351,9 @@ def loop(s):
     return _c("loop", score, why, sig, v), sug
 
 
-@builder("frame_quality")
+@builder("frame_quality", needs=('quality',), rank=3)
 def frame_quality(s):
     sig = s.get("quality")
-    if not _ok(sig):
-        return _na("frame_quality", sig, _why_missing(sig)), []
     v = sig.values
     score = 100 * v["frame_mos_median"]
     sug = []
@@ -368,11 +363,9 @@ def frame_quality(s):
               sig, {k: v[k] for k in ("frame_mos_median", "frame_mos_min", "frame_mos_max", "worst_t", "best_t")}), sug
 
 
-@builder("video_quality")
+@builder("video_quality", needs=('quality',), rank=4)
 def video_quality(s):
     sig = s.get("quality")
-    if not _ok(sig):
-        return _na("video_quality", sig, _why_missing(sig)), []
     v = sig.values
     c = _c("video_quality", 100 * v["video_mos_vsfa"],
            f"VSFA-pooled quality {v['video_mos_vsfa']:.2f} (worst moments weigh more)", sig,
@@ -380,11 +373,9 @@ def video_quality(s):
     return c, []
 
 
-@builder("aesthetics")
+@builder("aesthetics", needs=('aesthetics',), rank=5)
 def aesthetics(s):
     sig = s.get("aesthetics")
-    if not _ok(sig):
-        return _na("aesthetics", sig, _why_missing(sig)), []
     v = sig.values
     if v.get("nima_ava"):
         n = v["nima_ava"]
@@ -398,11 +389,9 @@ def aesthetics(s):
     return _c("aesthetics", score, f"heuristic composition/colour index {v['aesthetic_index']:.2f} (no trained aesthetics model present)", sig, v), sug
 
 
-@builder("technical")
+@builder("technical", needs=('technical', 'sharpness', 'exposure', 'motion', 'format'), rank=6)
 def technical(s):
     t = s.get("technical")
-    if not _ok(t):
-        return _na("technical", t, _why_missing(t)), []
     v = dict(t.values)
     flags, sug = [], []
     sigs = [t]
@@ -447,21 +436,27 @@ def technical(s):
     return _c("technical", 100 - pen, why, sigs, v), sug
 
 
-@builder("caption")
+@builder("caption", needs=('caption',), rank=16, guard=False)
 def caption(s):
     from .caption_rules import caption_component
 
     return caption_component(s.get("caption"))
 
 
-ORDER = ("hook", "format", "frame_quality", "video_quality", "aesthetics", "technical", "exposure", "sharpness",
-         "color", "motion", "pacing", "faces", "text", "audio", "loop", "caption")
-
-
 def build_components(signals: dict[str, Signal]) -> tuple[list[Component], list[Suggestion]]:
+    """Every registered builder whose analyzers are registered, in rank order."""
+    from ..analyzers import all_analyzer_names
+
+    known = set(all_analyzer_names())
     comps, sugs = [], []
-    for name in ORDER:
-        c, sg = BUILDERS[name](signals)
+    for b in sorted(BUILDERS.values(), key=lambda b: b.rank):
+        if not set(b.needs) <= known:
+            continue
+        first = signals.get(b.needs[0])
+        if b.guard and not _ok(first):
+            comps.append(_na(b.name, first, _why_missing(first)))
+            continue
+        c, sg = b.fn(signals)
         if c is not None:
             comps.append(c)
         sugs.extend(sg)

@@ -11,19 +11,16 @@ Without a trained model the score is the percentile of the prior shift alone (sa
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import resources
-from pathlib import Path
 
 import numpy as np
 
-from ..errors import ReelscoreError
+from ..models.engagement.store import load_model, resolve_model_path
 from ..schema import Component, EngagementPrediction, Interval, Signal, Suggestion
+from ..text.caption import caption_features
+from ..text.rewrites import CAPTION_EDITS
 from .prior import PRIOR_WEIGHTS, prior_delta
 
-DEFAULT_MODEL = "engagement_default.json.gz"
 FIX_TARGET = 80.0  # a fixed component is assumed to reach this sub-score, or +10 if already above (what-if)
 PRIOR_ONLY_SD = 0.25  # log10 spread of the prior-only reference (documented: normal with this sd)
 VIDEO_SPREAD = 0.15  # assumed sd (log10 views) of the prior shift across typical videos
@@ -32,35 +29,6 @@ DEFINITION = ("Virality Score = percentile (0-100) of this post's predicted view
               "of the same size get, within a reference set of real posts (TikTok 2025 training data, "
               "out-of-fold predictions). 50 = typical; 80 = predicted to beat 80% of comparable posts. "
               "Video factors enter through a documented prior until a model is trained with video features.")
-
-
-def user_models_dir() -> Path:
-    import os
-
-    from platformdirs import user_data_dir
-
-    return Path(os.environ.get("REELSCORE_DATA_DIR") or user_data_dir("reelscore")) / "models"
-
-
-def resolve_model_path(model: str | None) -> Path | None:
-    """None -> the shipped default; a NAME -> the user's models dir; else a path."""
-    if model is None or model == "default":
-        ref = resources.files("reelscore.resources").joinpath(DEFAULT_MODEL)
-        return Path(str(ref)) if ref.is_file() else None
-    p = Path(model)
-    if p.is_file():
-        return p
-    q = user_models_dir() / f"{model}.json.gz"
-    if q.is_file():
-        return q
-    raise ReelscoreError(f"engagement model {model!r} not found (looked for a file and for {q})")
-
-
-@lru_cache(maxsize=4)
-def load_model(path: str):
-    from ..models.engagement.model import EngagementModel
-
-    return EngagementModel.load(path)
 
 
 @dataclass
@@ -82,29 +50,26 @@ class Scorer:
         self.model_name = (path.name if path else "none")
 
     # --- model part ---------------------------------------------------------------------
-    def _features(self, caption: str | None, followers: float | None, duration_s: float | None):
+    def _features(self, caption: str | None, followers: float | None, duration_s: float | None,
+                  cap: dict | None = None):
+        """Model inputs; `cap` = the caption's features when already computed (the caption signal)."""
         from ..models.embeddings import embed
         from ..models.engagement.data import Post
-        from ..models.engagement.features import post_features
-        from ..models.engagement.features import post_text
+        from ..models.engagement.features import post_features, post_text
 
         p = Post(caption=caption or "", followers=followers, duration=duration_s)
-        from ..analyzers.caption import caption_features
-
-        cap = caption_features(p.caption)
+        cap = cap if cap is not None else caption_features(p.caption)
         p.hashtags = cap["hashtags"]
         row = post_features(p, cap)
         emb = embed([post_text(p)]) if self.model and self.model.use_embeddings else None
         return row, emb
 
-    def predict(self, caption, followers, duration_s):
-        row, emb = self._features(caption, followers, duration_s)
+    def predict(self, caption, followers, duration_s, cap: dict | None = None):
+        row, emb = self._features(caption, followers, duration_s, cap)
         return row, emb, self.model.predict([row], emb)
 
     def relative(self, p50: float, log_followers: float) -> float:
-        from ..models.engagement.train import baseline_at
-
-        return p50 - baseline_at(self.model.reference_["baseline"], log_followers)
+        return p50 - self.model.baseline(log_followers)
 
     def percentile(self, rel: float, variant: str) -> float:
         if self.model is None:
@@ -131,7 +96,9 @@ def score_analysis(components: list[Component], suggestions: list[Suggestion], s
     dv = sum(deltas.values())
     engagement = None
     if sc.model is not None:
-        row, emb, P = sc.predict(caption, followers, duration_s)
+        cap_sig = signals.get("caption")
+        cap = cap_sig.values if cap_sig is not None and cap_sig.applicable and cap_sig.values else None
+        row, emb, P = sc.predict(caption, followers, duration_s, cap)
         lf = row["log_followers"]
         variant = "followers" if np.isfinite(lf) else "no_followers"
         rel0 = sc.relative(P["views"][0, 1], lf)
@@ -206,67 +173,6 @@ def _r(x: float) -> float:
     return float(max(0.0, round(x, 0)))
 
 
-CAPTION_EDITS = {
-    "caption:add_cta": lambda c: c.rstrip() + "\nSave this for later and share it with a friend!",
-    "caption:add_hook": lambda c: "Did you know this? " + c.lstrip(),
-    "caption:move_question": lambda c: _move_question(c),
-    "caption:move_cta": lambda c: _move_cta(c),
-    "caption:trim_hashtags": lambda c: _keep_tags(c, 5),
-    "caption:drop_generic": lambda c: _drop_tags(c, generic=True),
-    "caption:drop_spammy": lambda c: _drop_tags(c, spammy=True),
-    "caption:dedupe_hashtags": lambda c: _dedupe(c),
-    "caption:add_emoji": lambda c: _add_emoji(c),
-}
-
-
-def _move_question(c: str) -> str:
-    parts = re.split(r"(?<=[.!?])\s+", c.strip())
-    q = [p for p in parts if p.endswith("?")]
-    return " ".join(q[:1] + [p for p in parts if p not in q[:1]]) if q else c
-
-
-def _move_cta(c: str) -> str:
-    from ..analyzers.caption import CTA
-
-    parts = re.split(r"(?<=[.!?\n])\s+", c.strip())
-    cta = [p for p in parts if any(re.search(pat, p.lower()) for pat in CTA.values())]
-    return " ".join(parts[:1] + cta[:1] + [p for p in parts[1:] if p not in cta[:1]]) if cta else c
-
-
-def _keep_tags(c: str, n: int) -> str:
-    seen = []
-
-    def sub(m):
-        seen.append(m.group(0))
-        return m.group(0) if len(seen) <= n else ""
-    return re.sub(r"#[^\s#.,!?;:]+", sub, c).strip()
-
-
-def _drop_tags(c: str, generic=False, spammy=False) -> str:
-    from ..analyzers.caption import GENERIC_TAGS, SPAMMY_TAGS
-
-    bad = (GENERIC_TAGS if generic else set()) | (SPAMMY_TAGS if spammy else set())
-    return re.sub(r"#([^\s#.,!?;:]+)", lambda m: "" if m.group(1).lower() in bad else m.group(0), c).strip()
-
-
-def _dedupe(c: str) -> str:
-    seen = set()
-
-    def sub(m):
-        k = m.group(0).lower()
-        if k in seen:
-            return ""
-        seen.add(k)
-        return m.group(0)
-    return re.sub(r"#[^\s#.,!?;:]+", sub, c).strip()
-
-
-def _add_emoji(c: str) -> str:
-    lines = c.split("\n")
-    lines[0] = lines[0].rstrip() + " 🔥"
-    return "\n".join(lines)
-
-
 def _what_if(suggestions, sc: Scorer, subs, score, rel, variant, caption, followers, duration_s, deltas, skip):
     """Attach each suggestion's predicted change of the Virality Score and rank by it."""
     from .caption_rules import caption_component
@@ -284,7 +190,6 @@ def _what_if(suggestions, sc: Scorer, subs, score, rel, variant, caption, follow
                         row, emb, P = sc.predict(new_caption, followers, duration_s)
                         new_rel = sc.relative(P["views"][0, 1], row["log_followers"]) + sum(deltas.values())
                     else:
-                        from ..analyzers.caption import caption_features
                         from ..schema import Signal as Sig
 
                         comp, _ = caption_component(Sig(analyzer="caption", version="1", backend="vader",

@@ -10,10 +10,11 @@ import re
 
 import numpy as np
 
-from ...analyzers.caption import caption_features
+from ...text.caption import caption_features
 from .data import Post
 
 HORIZON_DAYS = 14.0
+TARGETS = ("views", "likes", "comments", "shares", "saves")
 N_EMBED = 12  # caption embedding components (PCA of MiniLM) fed to the trees
 ORIGINAL_SOUND = re.compile(r"(nhạc nền|original sound|son original|sonido original|som original|originalton|suara asli)", re.I)
 
@@ -108,3 +109,28 @@ def post_features(p: Post, cap: dict | None = None, age_days: float | None = Non
         "_sound": (p.music_title or "").strip().lower() or None if p.music_original is not True else None,
     }
     return f
+
+
+def prepare(posts: list[Post], use_embeddings: bool = True, age_days: float | None = None):
+    """(feature rows, caption embeddings or None, targets) of posts."""
+    caps = [caption_features(p.caption, p.hashtags) for p in posts]
+    rows = [post_features(p, c, age_days=age_days) for p, c in zip(posts, caps)]
+    emb = None
+    if use_embeddings:
+        from ..embeddings import embed
+
+        emb = embed([post_text(p) for p in posts])
+    views = np.array([p.views if p.views is not None else np.nan for p in posts], float)
+    counts = {k: np.array([getattr(p, k) if getattr(p, k) is not None else np.nan for p in posts], float)
+              for k in TARGETS[1:]}
+    y = targets(views, counts)
+    return rows, emb, y
+
+
+def targets(views, counts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """log10(views+1) and log10 per-view rates ((x+1)/(views+1))."""
+    lv = np.log10(views + 1)
+    out = {"views": lv}
+    for k in TARGETS[1:]:
+        out[k] = np.log10(counts[k] + 1) - lv
+    return out

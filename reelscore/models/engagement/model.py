@@ -16,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .features import BASE_FEATURES, N_EMBED, TEXT_FEATURES, TREND_FEATURES, missing_key
+from .features import BASE_FEATURES, N_EMBED, TARGETS, TEXT_FEATURES, TREND_FEATURES, missing_key
+from .metrics import baseline_at
 
 TREND_SHRINK = 5.0  # pseudo-posts pulling a hashtag's/sound's mean residual toward 0
 
@@ -148,7 +149,6 @@ class TextModel:
         return None if not d else cls(d["vocabulary"], d["idf"], d["coef"], d["intercept"])
 
 
-TARGETS = ("views", "likes", "comments", "shares", "saves")
 QUANTILES = (0.1, 0.5, 0.9)
 
 
@@ -229,15 +229,6 @@ class EngagementModel:
                       colsample_bytree=0.8, reg_lambda=1.0, verbose=-1, seed=self.seed, num_threads=1)
         return lgb.train(params, lgb.Dataset(X, y), num_boost_round=self.n_estimators)
 
-    @staticmethod
-    def targets(views, counts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """log10(views+1) and log10 per-view rates ((x+1)/(views+1))."""
-        lv = np.log10(views + 1)
-        out = {"views": lv}
-        for k in TARGETS[1:]:
-            out[k] = np.log10(counts[k] + 1) - lv
-        return out
-
     def fit(self, rows: list[dict], emb: np.ndarray | None, y: dict[str, np.ndarray],
             calib: dict[str, dict[str, float]] | None = None) -> "EngagementModel":
         """Fit both variants. `calib` = conformal margins per variant/target (from `crossval`)."""
@@ -283,6 +274,10 @@ class EngagementModel:
                     P[:, 2] += m
                 out[t][mask] = P
         return out
+
+    def baseline(self, log_followers: float | None) -> float:
+        """Median log10 views of training posts of accounts of that size (the score's "typical")."""
+        return baseline_at(self.reference_["baseline"], log_followers)
 
     def contributions(self, row: dict, emb: np.ndarray | None) -> dict[str, float]:
         """Tree SHAP contributions (log10 views) of each feature to the median view prediction."""

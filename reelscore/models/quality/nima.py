@@ -13,7 +13,6 @@ standard deviation MOS_SD bins, the typical spread of AVA's per-image vote distr
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import json
 from pathlib import Path
 
@@ -117,58 +116,6 @@ def to_input(rgb: np.ndarray):
     from .frame_quality import prepare
 
     return torch.from_numpy(np.ascontiguousarray(prepare(rgb, FEATURE_SIZE))).permute(2, 0, 1)[None].float()
-
-
-def train(labels: str, images: str, out: str, epochs: int = 60, lr: float = 1e-3, batch: int = 64,
-          seed: int = 0, limit: int | None = None, log=print) -> dict:
-    """Fit the NIMA head (frozen backbone) with the EMD loss; checkpoint with a model card."""
-    import torch
-    from PIL import Image
-    from scipy.stats import pearsonr, spearmanr
-
-    names, P, fmt = read_ratings(labels)
-    if limit:
-        names, P = names[:limit], P[:limit]
-    X = pooled_features([np.asarray(Image.open(Path(images) / n).convert("RGB")) for n in names])
-    rng = np.random.default_rng(seed)
-    perm = rng.permutation(len(names))
-    n_val = max(1, len(names) // 5)
-    va, tr = perm[:n_val], perm[n_val:]
-    torch.manual_seed(seed)
-    head = torch.nn.Sequential(torch.nn.Dropout(DROPOUT), torch.nn.Linear(X.shape[1], BINS))
-    opt = torch.optim.Adam(head.parameters(), lr=lr)
-    Xt, Pt = torch.tensor(X, dtype=torch.float32), torch.tensor(P, dtype=torch.float32)
-    history = []
-    for ep in range(epochs):
-        head.train()
-        idx = torch.tensor(rng.permutation(tr))
-        for s in range(0, len(idx), batch):
-            b = idx[s : s + batch]
-            loss = emd_loss(torch.softmax(head(Xt[b]), -1), Pt[b])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-        head.eval()
-        with torch.no_grad():
-            tl = float(emd_loss(torch.softmax(head(Xt[tr]), -1), Pt[tr]))
-            vl = float(emd_loss(torch.softmax(head(Xt[va]), -1), Pt[va]))
-        history.append({"epoch": ep + 1, "train_emd": tl, "val_emd": vl})
-        if (ep + 1) % 10 == 0 or ep == 0:
-            log(f"epoch {ep + 1}: train EMD {tl:.4f}  val EMD {vl:.4f}")
-    with torch.no_grad():
-        pv = torch.softmax(head(Xt[va]), -1).numpy()
-    mv, _ = mean_std(pv)
-    tv, _ = mean_std(P[va])
-    val = {"n": int(len(va)), "srocc_mean": float(spearmanr(mv, tv)[0]) if len(va) > 2 else None,
-           "plcc_mean": float(pearsonr(mv, tv)[0]) if len(va) > 2 else None, "emd": history[-1]["val_emd"]}
-    card = {"model": "nima-efficientnet-lite0", "date": dt.date.today().isoformat(), "labels": str(labels),
-            "label_format": fmt, "mos_sd_bins": MOS_SD if fmt == "mos" else None, "n_images": len(names),
-            "backbone": "efficientnet-lite0 (ImageNet), frozen", "head": f"dropout {DROPOUT} + dense {X.shape[1]}->{BINS} + softmax",
-            "loss": "EMD (r=2)", "epochs": epochs, "lr": lr, "validation_20pct": val,
-            "command": f"reelscore train nima --labels {labels} --images {images} --out {out} --epochs {epochs}"}
-    Path(out).parent.mkdir(parents=True, exist_ok=True)
-    torch.save({"head": head.state_dict(), "card": json.dumps(card), "history": json.dumps(history)}, out)
-    return {"card": card, "history": history}
 
 
 def load_head(path: str | Path) -> tuple[dict, dict]:

@@ -87,28 +87,14 @@ def build_vsfa(input_size: int = 4096, reduced_size: int = 128, hidden_size: int
     return VSFA()
 
 
-def published_vsfa():
-    """(ResNet-50, VSFA) with the published weights when both are in the weights cache, else None.
+def vsfa_score(models, frames) -> float:
+    """`models` = (ResNet-50, VSFA) built by the registry (`resnet50-imagenet`, `vsfa-konvid1k`).
 
     The published VSFA was trained on every frame of 8 s KoNViD-1k clips at full resolution; here it
     reads reelscore's sampled frames (about 1 fps), so its score is indicative, reported beside the
-    default (trained frame quality + VSFA pooling), not instead of it."""
-    from ..weights import cached_path
+    default (trained frame quality + VSFA pooling), not instead of it.
 
-    r, v = cached_path("resnet50-imagenet"), cached_path("vsfa-konvid1k")
-    if r is None or v is None:
-        return None
-    import torch
-
-    from ..resnet import load_resnet50
-
-    net = build_vsfa()
-    net.load_state_dict(torch.load(v, map_location="cpu", weights_only=True))
-    return load_resnet50(r), net.eval()
-
-
-def vsfa_score(models, frames) -> float:
-    """The published VSFA's score (KoNViD-1k MOS scaled to about 0..1) of a frame sequence."""
+    The published VSFA's score (KoNViD-1k MOS scaled to about 0..1) of a frame sequence."""
     import torch
 
     from ..resnet import vsfa_features

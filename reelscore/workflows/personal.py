@@ -15,11 +15,15 @@ from pathlib import Path
 
 import numpy as np
 
-from ...errors import ReelscoreError
-from ...scoring.prior import PRIOR_WEIGHTS
-from .data import load_posts
-from .model import EngagementModel
-from .train import prepare, spearman
+from ..errors import ReelscoreError
+from ..models.engagement.data import load_posts
+from ..models.engagement.features import prepare
+from ..models.engagement.metrics import spearman
+from ..models.engagement.model import EngagementModel
+from ..models.engagement.store import load_model, resolve_model_path
+from ..paths import user_models_dir
+from ..pipeline import analyze
+from ..scoring.prior import PRIOR_WEIGHTS
 
 K_SHRINK = 10.0
 RIDGE_TO_PRIOR = 5.0
@@ -45,8 +49,6 @@ def match_videos(posts, videos_dir: str | None) -> list[Path | None]:
 
 
 def video_scores(paths: list[Path | None], log=print) -> list[dict[str, float] | None]:
-    from ...pipeline import analyze
-
     out = []
     for p in paths:
         if p is None:
@@ -85,8 +87,6 @@ def _prior_shift(v: dict | None, weights: dict) -> float:
 
 
 def train_personal(history: str, videos: str | None, name: str, base: str | None = None, log=print) -> dict:
-    from ...scoring.virality import load_model, resolve_model_path, user_models_dir
-
     posts = [p for p in load_posts(history) if p.views is not None]
     if len(posts) < 5:
         raise ReelscoreError(f"{history}: need at least 5 posts with views, found {len(posts)}")

@@ -5,17 +5,17 @@ import time
 
 import numpy as np
 
-from .models.engagement.data import load_posts
-from .models.engagement.train import evaluate_predictions, prepare
-from .scoring.virality import load_model, resolve_model_path
+from ..errors import ReelscoreError
+from ..models.engagement.data import load_posts
+from ..models.engagement.features import prepare
+from ..models.engagement.metrics import evaluate_predictions
+from ..models.engagement.store import load_model, resolve_model_path
 
 
 def evaluate_engagement(data: str, model: str | None = None) -> dict:
     """Metrics of a trained model on FILE. Never trains on FILE."""
     path = resolve_model_path(model)
     if path is None:
-        from .errors import ReelscoreError
-
         raise ReelscoreError("no engagement model found")
     m = load_model(str(path))
     posts = [p for p in load_posts(data) if p.views is not None]
@@ -32,8 +32,8 @@ def evaluate_engagement(data: str, model: str | None = None) -> dict:
 def evaluate_quality(labels: str, images: str, head: str | None = None, limit: int | None = None) -> dict:
     from PIL import Image
 
-    from .models.quality.frame_quality import FrameQualityModel
-    from .models.quality.train import metrics, read_labels
+    from ..models.quality.frame_quality import FrameQualityModel
+    from .quality import metrics, read_labels
     from pathlib import Path
 
     rows = read_labels(labels)[:limit]

@@ -2,9 +2,11 @@
 with predicted gains, and the engagement model's caption-only view prediction."""
 from __future__ import annotations
 
-from .analyzers.caption import CaptionAnalyzer, caption_features, with_trends
-from .models.sentiment import get_backend
-from .scoring.caption_rules import caption_component
+from ..analyzers.caption import CaptionAnalyzer, with_trends
+from ..models.sentiment import get_backend
+from ..scoring.caption_rules import caption_component
+from ..scoring.virality import score_analysis
+from ..text.caption import caption_features
 
 
 def analyze_caption(text: str, followers: float | None = None, sentiment: str = "vader", model: str | None = None) -> dict:
@@ -28,8 +30,6 @@ def analyze_caption(text: str, followers: float | None = None, sentiment: str = 
         "unreliable_for_language": v["english_only_signals_unreliable"],
         "signals": v,
     }
-    from .scoring.virality import score_analysis
-
     res = score_analysis([comp], sugs, {"caption": sig}, caption=text, followers=followers, duration_s=None, model=model)
     out["suggestions"] = [s.model_dump() for s in res.suggestions]
     if res.engagement is not None:

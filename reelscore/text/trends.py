@@ -14,12 +14,12 @@ import io
 import shutil
 from functools import lru_cache
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
-from .errors import InputError
+from ..errors import InputError
+from ..paths import bundled, data_dir
 
 KINDS = ("hashtag", "sound", "topic")
 
@@ -34,16 +34,14 @@ class Trend:
 
 def user_trends_path() -> Path:
     """Where `reelscore trends load` keeps the user's active trends file."""
-    from .scoring.virality import user_models_dir
-
-    return user_models_dir().parent / "trends.csv"
+    return data_dir() / "trends.csv"
 
 
 def active_path() -> Path:
     user = user_trends_path()
     if user.is_file():
         return user
-    return Path(str(resources.files("reelscore.resources").joinpath("trends_default.csv")))
+    return bundled("trends_default.csv") or Path("trends_default.csv")
 
 
 def parse(text: str, source: str = "trends") -> list[Trend]:
@@ -85,7 +83,7 @@ def install(path: str | Path) -> Path:
 
 @lru_cache(maxsize=4)
 def _topic_embeddings(names: tuple[str, ...]) -> np.ndarray:
-    from .models.embeddings import embed
+    from ..models.embeddings import embed
 
     return embed(list(names))
 
@@ -101,7 +99,7 @@ def match(caption_tags: list[str], caption_text: str, trends: list[Trend] | None
            "closest_topic": None, "topic_similarity": None}
     topics = [t for t in trends if t.kind == "topic"] or [t for t in trends if t.kind == "hashtag"][:200]
     if semantic and topics and caption_text.strip():
-        from .models.embeddings import embed
+        from ..models.embeddings import embed
 
         T = _topic_embeddings(tuple(t.name.replace("_", " ") for t in topics))
         sims = T @ embed([caption_text])[0]

@@ -1,0 +1,1 @@
+"""Text features shared by analyzers, models and scoring: caption features, rewrites, trends."""

@@ -1,0 +1,1 @@
+"""Workflows above the pipeline: training, evaluation, caption-only scoring, doctor."""
