@@ -17,23 +17,38 @@ from .analyzers import Context, all_analyzers
 from .cache import SignalCache, video_key
 from .config import AnalysisConfig
 from .ingest import decode, probe
-from .schema import Analysis, BestFrame, Signal
+from .errors import OptionError
+from .models.engagement.store import load_model, resolve_model_path
+from .outputs import atomic_write, check_destination, display
+from .text.caption import clean_caption
+from .schema import Account, Analysis, BestFrame, Signal
 from .scoring.components import build_components
 from .scoring.virality import score_analysis
 
-def analyze(path: str | os.PathLike, caption: str | None = None, *, followers: int | None = None,
-            config: AnalysisConfig | None = None, model: str | None = None, cache_dir: str | None = None,
+def analyze(path: str | os.PathLike, caption: str | None = None, *, followers: float | None = None,
+            following: float | None = None, account_likes: float | None = None, n_videos: float | None = None,
+            recent_views: list[float] | None = None, account: Account | None = None, config: AnalysisConfig | None = None, model: str | None = None, cache_dir: str | None = None,
             best_frame_path: str | os.PathLike | None = None, debug: bool = False,
             progress: Callable[[str, float], None] | None = None) -> Analysis:
     """Analyze a video or still image (and its caption) and return the scored `Analysis`.
 
-    followers: the account's follower count if known (sharpens the view prediction).
+    followers, following, account_likes (the account's total likes), n_videos, recent_views (views of
+    recent posts): what you know of the account, all optional; each sharpens the view prediction
+    (or pass them together as `account=Account(...)`). Invalid values raise `OptionError`.
     model: engagement model name or path (default: the model shipped in the package).
     best_frame_path: write the chosen cover frame there as JPEG.
     progress: callback(stage, fraction) for long work.
     Raises `InputError` for files that cannot be analyzed.
     """
+    account = account or make_account(followers=followers, following=following, account_likes=account_likes,
+                                      n_videos=n_videos, recent_views=recent_views)
     cfg = config or AnalysisConfig()
+    caption = clean_caption(caption)
+    mpath = resolve_model_path(model)  # a wrong --model fails now, not after the analysis
+    if mpath is not None:
+        load_model(str(mpath))
+    if best_frame_path is not None:  # refuse an unusable destination before any work
+        check_destination(best_frame_path, "best_frame_path", [path])
     timings: dict[str, float] = {}
     t_all = time.perf_counter()
     t0 = time.perf_counter()
@@ -64,8 +79,8 @@ def analyze(path: str | os.PathLike, caption: str | None = None, *, followers: i
         info = media.info
         if cache:
             cache.put_info(vkey, info, fp)
-    else:
-        info = cached_info
+    else:  # the cached description of the same content, reported under this file's own path
+        info = cached_info.model_copy(update={"path": display(path)})
     t0 = time.perf_counter()
     for i, a in enumerate(pending):
         if progress:
@@ -79,8 +94,8 @@ def analyze(path: str | os.PathLike, caption: str | None = None, *, followers: i
         timings[f"analyzer.{name}"] = 0.0 if sig.cached else sig.seconds
     t0 = time.perf_counter()
     components, suggestions = build_components(signals)
-    result = score_analysis(components, suggestions, signals, caption=caption, followers=followers,
-                            duration_s=info.analyzed_s or info.duration_s, model=model)
+    result = score_analysis(components, suggestions, signals, caption=caption, followers=account.followers,
+                            duration_s=info.analyzed_s or info.duration_s, model=model, account=account)
     timings["scoring"] = time.perf_counter() - t0
     best = choose_best_frame(signals)
     if best is not None and best_frame_path is not None and media is not None:
@@ -94,6 +109,14 @@ def analyze(path: str | os.PathLike, caption: str | None = None, *, followers: i
         best_frame=best, media=info, caption=caption, signals=signals,
         timings={k: round(v, 4) for k, v in timings.items()}, versions=versions(), notes=notes + result.notes,
     )
+
+def make_account(**kw) -> Account:
+    """A validated `Account` (OptionError naming the input when a value is not a finite count)."""
+    try:
+        return Account.checked(**kw)
+    except ValueError as e:
+        raise OptionError(str(e)) from None
+
 
 def choose_best_frame(signals: dict[str, Signal]) -> BestFrame | None:
     """Cover frame: 0.6 x trained quality + 0.25 x aesthetic index + 0.15 x face present, over the sampled frames."""
@@ -117,12 +140,11 @@ def choose_best_frame(signals: dict[str, Signal]) -> BestFrame | None:
 def write_frame_jpeg(media, t: float, path) -> str:
     from PIL import Image
 
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = p.with_name(f".{p.name}.tmp")
-    Image.fromarray(media.cover_rgb(t)).save(tmp, format="JPEG", quality=92)
-    os.replace(tmp, p)
-    return str(p)
+    import io
+
+    buf = io.BytesIO()
+    Image.fromarray(media.cover_rgb(t)).save(buf, format="JPEG", quality=92)
+    return display(atomic_write(path, buf.getvalue()))
 
 def versions() -> dict[str, str]:
     import importlib.metadata as md

@@ -109,3 +109,103 @@ def synth_audio(seconds: float, sr: int, kind: str, start: float = 0.0, bpm: flo
         a = a * 0.5 + 0.6 * np.exp(-phase * 40) * np.sin(2 * np.pi * 80 * t) + 0.25 * np.exp(-phase * 80) * np.random.default_rng(1).normal(0, 1, len(t))
     a[t < start] = 0
     return np.clip(a, -1, 1).astype(np.float32)
+
+
+DEGRADATIONS = ("control", "blur", "low_bitrate", "downscale4", "noise", "dark", "overexpose", "letterbox",
+                "mute", "clip_audio", "black_start", "frozen_start", "frozen", "loop")
+
+
+def degrade(src: str | Path, dst: str | Path, kind: str, max_seconds: float = 12.0, seed: int = 0) -> Path:
+    """Re-encode `src` (H.264 + AAC) with one known degradation, for direction tests ("does the score
+    fall when the video gets worse?"). `control` re-encodes it untouched, so every other kind differs
+    from the control by its degradation alone. See DEGRADATIONS."""
+    import av
+    import cv2
+
+    if kind not in DEGRADATIONS:
+        raise ValueError(f"unknown degradation {kind!r}; known: {', '.join(DEGRADATIONS)}")
+    rng = np.random.default_rng(seed)
+    frames, times, audio, sr, fps = [], [], [], 44100, 30.0
+    with av.open(str(src)) as inp:
+        vs = inp.streams.video[0]
+        fps = float(vs.average_rate or 30)
+        for fr in inp.decode(vs):
+            if fr.time is not None and fr.time > max_seconds:
+                break
+            frames.append(fr.to_ndarray(format="rgb24"))
+        if inp.streams.audio:
+            inp.seek(0)
+            a = inp.streams.audio[0]
+            sr = a.codec_context.sample_rate or sr
+            res = av.AudioResampler(format="flt", layout="mono", rate=sr)
+            for fr in inp.decode(a):
+                for r in res.resample(fr):
+                    audio.append(r.to_ndarray().reshape(-1))
+    h, w = frames[0].shape[:2]
+    h, w = h - h % 2, w - w % 2
+    frames = [f[:h, :w] for f in frames]
+    au = np.concatenate(audio) if audio else None
+    if au is not None:
+        au = au[: int(len(frames) / fps * sr)]
+    n3 = int(round(3 * fps))
+    if kind == "blur":
+        s = max(1.5, max(h, w) / 300)  # visible at any size
+        frames = [cv2.GaussianBlur(f, (0, 0), s) for f in frames]
+    elif kind == "downscale4":
+        frames = [cv2.resize(cv2.resize(f, (w // 4, h // 4), interpolation=cv2.INTER_AREA), (w, h),
+                             interpolation=cv2.INTER_LINEAR) for f in frames]
+    elif kind == "noise":
+        frames = [np.clip(f + rng.normal(0, 22, f.shape), 0, 255).astype(np.uint8) for f in frames]
+    elif kind == "dark":
+        frames = [(f * 0.3).astype(np.uint8) for f in frames]
+    elif kind == "overexpose":
+        frames = [np.clip(f.astype(np.float32) * 2.0 + 60, 0, 255).astype(np.uint8) for f in frames]
+    elif kind == "letterbox":  # the picture shrunk into a band with black bars (a 16:9 frame pasted into 9:16)
+        cw, ch = (w, int(w * 16 / 9) // 2 * 2) if h <= w * 16 / 9 else (w, h)
+        bh = int(w * 9 / 16) // 2 * 2
+        out = []
+        for f in frames:
+            c = np.zeros((ch, cw, 3), np.uint8)
+            band = cv2.resize(f, (cw, bh), interpolation=cv2.INTER_AREA)
+            y0 = (ch - bh) // 2
+            c[y0 : y0 + bh] = band
+            out.append(c)
+        frames, (h, w) = out, (ch, cw)
+    elif kind == "black_start":
+        frames = [np.zeros_like(f) if i < n3 else f for i, f in enumerate(frames)]
+    elif kind == "frozen_start":
+        frames = [frames[0] if i < n3 else f for i, f in enumerate(frames)]
+    elif kind == "frozen":
+        frames = [frames[len(frames) // 3]] * len(frames)
+    elif kind == "loop":
+        frames = frames + frames
+        au = np.concatenate([au, au]) if au is not None else None
+    if au is not None and kind == "mute":
+        au = np.zeros_like(au)
+    if au is not None and kind == "clip_audio":
+        au = np.clip(au * 12, -1, 1)
+    dst = Path(dst)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(dst), "w") as out:
+        v = out.add_stream("libx264", rate=int(round(fps)))
+        v.width, v.height, v.pix_fmt = w, h, "yuv420p"
+        v.options = {"preset": "veryfast", "crf": "48" if kind == "low_bitrate" else "18"}
+        a_s = None
+        if au is not None:
+            a_s = out.add_stream("aac", rate=sr)
+            a_s.layout = "mono"
+        for f in frames:
+            for p in v.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(f), format="rgb24")):
+                out.mux(p)
+        for p in v.encode():
+            out.mux(p)
+        if a_s is not None:
+            for s in range(0, len(au), 1024):
+                af = av.AudioFrame.from_ndarray(au[None, s : s + 1024].astype(np.float32), format="flt", layout="mono")
+                af.sample_rate = sr
+                af.pts = s
+                for p in a_s.encode(af):
+                    out.mux(p)
+            for p in a_s.encode():
+                out.mux(p)
+    return dst

@@ -101,6 +101,44 @@ class Interval(_Model):
     p90: float
 
 
+MAX_COUNT = 1e10  # no account has more followers, likes or views than this
+
+
+class Account(_Model):
+    """What a creator knows of the account; every field optional, each sharpens the prediction."""
+
+    followers: float | None = Field(None, description="follower count")
+    following: float | None = Field(None, description="accounts followed")
+    account_likes: float | None = Field(None, description="total likes the account has received")
+    n_videos: float | None = Field(None, description="number of videos posted")
+    recent_views: list[float] | None = Field(None, description="views of the account's recent posts")
+
+    @classmethod
+    def checked(cls, **kw) -> "Account":
+        """Validated: each count finite and in 0..1e10 (ValueError naming the input otherwise)."""
+        import math
+
+        for k, v in kw.items():
+            vals = v if isinstance(v, list) else [v]
+            for x in vals:
+                if x is None:
+                    continue
+                try:
+                    x = float(x)
+                except (TypeError, ValueError):
+                    raise ValueError(f"{k} must be a number, got {x!r}") from None
+                if not math.isfinite(x) or x < 0 or x > MAX_COUNT:
+                    raise ValueError(f"{k} must be a finite count between 0 and {MAX_COUNT:.0e}, got {x!r}")
+        kw = {k: ([float(x) for x in v] if isinstance(v, list) else (None if v is None else float(v)))
+              for k, v in kw.items()}
+        if kw.get("recent_views") == []:
+            kw["recent_views"] = None
+        return cls(**kw)
+
+    def given(self) -> list[str]:
+        return [k for k, v in self.model_dump().items() if v is not None]
+
+
 class EngagementPrediction(_Model):
     """Predicted counts with 80 % intervals."""
 
@@ -112,6 +150,8 @@ class EngagementPrediction(_Model):
     model: str
     trained: bool
     notes: list[str] = Field(default_factory=list)
+    inputs_used: list[str] = Field(default_factory=list, description="inputs the prediction used (account, video content, post)")
+    scale: str = Field("broad", description="the sample whose scale the numbers are on: 'broad' = ordinary posts")
 
 
 class BestFrame(_Model):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 
+from ..errors import OptionError
 from .base import REGISTRY, Analyzer, Context, register
 
 MODULES = ("format", "exposure", "sharpness", "color", "motion", "cuts", "hook", "faces", "ocr",
@@ -26,7 +27,7 @@ def all_analyzers(names: tuple[str, ...] | None = None) -> list[Analyzer]:
     if names:
         unknown = set(names) - set(REGISTRY)
         if unknown:
-            raise ValueError(f"unknown analyzer(s): {', '.join(sorted(unknown))}; known: {', '.join(REGISTRY)}")
+            raise OptionError(f"--analyzers: unknown analyzer(s) {', '.join(sorted(unknown))}; known: {', '.join(REGISTRY)}")
     return [REGISTRY[n]() for n in REGISTRY if not names or n in names]
 
 

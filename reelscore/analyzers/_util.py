@@ -35,3 +35,30 @@ def runs(mask: np.ndarray, times: np.ndarray, min_len: float) -> list[tuple[floa
                 spans.append((float(start), float(end)))
             start = None
     return spans
+
+
+def noise_floor(grays: list[np.ndarray], k: int = 5) -> float:
+    """Median Immerkaer noise sigma over up to `k` frames (same units as the frames)."""
+    from .technical import noise_sigma
+
+    if not grays:
+        return 0.0
+    idx = np.unique(np.linspace(0, len(grays) - 1, min(k, len(grays))).round().astype(int))
+    return float(np.median([noise_sigma(np.asarray(grays[i], np.float32)) for i in idx]))
+
+
+def robust_diffs(grays: list[np.ndarray]) -> np.ndarray:
+    """Mean absolute change between consecutive frames that ignores temporal noise: frames smoothed
+    (Gaussian, 1 px), and per-pixel changes below 3 sigma of the difference of two noisy frames
+    (sigma = the clip's noise floor) counted as no change. Static noisy footage reads ~0, not motion."""
+    import cv2
+
+    if len(grays) < 2:
+        return np.zeros(0)
+    sm = [cv2.GaussianBlur(np.asarray(g, np.float32), (0, 0), 1.0) for g in grays]
+    tau = 3.0 * np.sqrt(2.0) * noise_floor(sm) + 1.0
+    out = []
+    for a, b in zip(sm[:-1], sm[1:]):
+        d = np.abs(b - a)
+        out.append(float((d * (d > tau)).mean()))
+    return np.asarray(out)

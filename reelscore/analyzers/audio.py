@@ -20,7 +20,8 @@ def onset_envelope(a: np.ndarray, sr: int, hop: int = 256, n_fft: int = 1024) ->
     spec = np.abs(np.fft.rfft(a[idx] * np.hanning(n_fft), axis=1))
     logs = np.log1p(100 * spec)
     flux = np.maximum(0, np.diff(logs, axis=0)).sum(1)
-    flux = flux - np.convolve(flux, np.ones(16) / 16, mode="same")  # remove slow trend
+    # remove the slow trend (a 16-frame moving average; the mean when the audio is shorter than that)
+    flux = flux - (np.convolve(flux, np.ones(16) / 16, mode="same") if len(flux) >= 16 else flux.mean())
     return np.maximum(flux, 0), sr / hop
 
 
@@ -50,9 +51,43 @@ def _vad_model():
     return create("silero-vad")
 
 
+def smp_audio_stats(a: np.ndarray, sr: int) -> dict[str, float]:
+    """SMP-Video's audio statistics (skyandkibo/SMPVideo `audio.py`, librosa defaults) recomputed with
+    numpy: the audio resampled to librosa's 22,050 Hz, frames of 2,048 samples every 512 (centred,
+    zero-padded for RMS/ZCR like librosa), Hann-window magnitude spectra; RMS mean and std, zero-crossing
+    rate mean, spectral centroid and 85 % rolloff means (Hz). Tempo is the audio analyzer's own
+    estimate. reelscore decodes mono 16 kHz, so content above 8 kHz is missing: centroid and rolloff
+    read lower than librosa's on bright audio."""
+    from scipy.signal import resample_poly
+
+    nan = float("nan")
+    out = {"rms_mean": nan, "rms_std": nan, "zcr_mean": nan, "spectral_centroid_mean": nan, "spectral_rolloff_mean": nan}
+    if len(a) < sr // 10:
+        return out
+    y = resample_poly(a.astype(np.float64), 441, 320) if sr == 16000 else a.astype(np.float64)
+    fs, n_fft, hop = 22050, 2048, 512
+    yp = np.pad(y, n_fft // 2)
+    nfr = 1 + (len(yp) - n_fft) // hop
+    idx = np.arange(n_fft)[None, :] + hop * np.arange(nfr)[:, None]
+    fr = yp[idx]
+    rms = np.sqrt((fr ** 2).mean(1))
+    sgn = np.signbit(fr)
+    zcr = (sgn[:, 1:] != sgn[:, :-1]).sum(1) / n_fft
+    S = np.abs(np.fft.rfft(fr * np.hanning(n_fft + 1)[:-1], axis=1))
+    f = np.fft.rfftfreq(n_fft, 1 / fs)
+    tot = S.sum(1)
+    cent = np.where(tot > 0, (S * f).sum(1) / np.maximum(tot, 1e-12), 0.0)
+    cum = np.cumsum(S, 1)
+    roll = f[np.minimum((cum < 0.85 * cum[:, -1:]).sum(1), len(f) - 1)]
+    out.update(rms_mean=float(rms.mean()), rms_std=float(rms.std()), zcr_mean=float(zcr.mean()),
+               spectral_centroid_mean=float(cent.mean()), spectral_rolloff_mean=float(roll.mean()))
+    return out
+
+
 @register
 class AudioAnalyzer(Analyzer):
     name = "audio"
+    version = "2"
     description = "loudness (BS.1770), silence at start, clipping, speech (silero-vad), tempo/beat, music"
     backend = "pyloudnorm + silero-vad (onnx) + numpy onset/tempo"
     heuristic = False
@@ -75,6 +110,7 @@ class AudioAnalyzer(Analyzer):
         sr = media.audio_rate
         dur = len(a) / sr
         vals: dict = {"duration_s": dur}
+        vals["smp"] = smp_audio_stats(a, sr)
         notes = []
         peak = float(np.abs(a).max()) if len(a) else 0.0
         vals["peak_dbfs"] = float(20 * np.log10(peak + 1e-12))
@@ -108,6 +144,7 @@ class AudioAnalyzer(Analyzer):
         env, efps = onset_envelope(media.audio, sr)
         bpm, strength, phase = tempo(env, efps)
         vals["tempo_bpm"] = round(bpm, 1) if bpm else None
+        vals["smp"]["tempo"] = float(bpm) if bpm else float("nan")
         vals["beat_strength"] = strength
         vals["beat_times"] = [round(phase + k * 60 / bpm, 3) for k in range(int((dur - phase) * bpm / 60) + 1)] if bpm else []
         # music (heuristic): sustained non-speech sound with a regular beat or tonal content

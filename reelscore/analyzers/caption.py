@@ -9,9 +9,9 @@ from .base import Analyzer, Context, register
 @register
 class CaptionAnalyzer(Analyzer):
     name = "caption"
-    version = "1"
-    description = "caption sentiment (VADER), hook, call to action, hashtags, emoji, length, language"
-    backend = "vader + rules"
+    description = "caption sentiment (trained MiniLM head; VADER outside English), hook, call to action, hashtags, emoji, length, language"
+    backend = "sentiment model + rules"
+    version = "2"
     reads_caption = True
 
     def compute(self, media, ctx: Context):

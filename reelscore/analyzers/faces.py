@@ -43,9 +43,27 @@ class _Cascades:
         return out, g.shape
 
 
+def smp_face_stats(areas_per_frame: list[list[float]]) -> dict[str, float]:
+    """SMP-Video's face statistics (skyandkibo/SMPVideo `face.py`) over sampled frames, from each
+    frame's face areas as fractions of the frame: share of frames with a face; over those frames, mean
+    faces, share with more than one, share of faces above 30 % of the frame (close-ups, per face frame);
+    mean and max face area. SMP used MTCNN at 1 fps; here the Haar detector on reelscore's sampled frames."""
+    n = len(areas_per_frame)
+    face = [a for a in areas_per_frame if a]
+    if not n or not face:
+        return {k: 0.0 for k in ("face_frame_rate", "avg_faces_per_frame", "multi_person_ratio",
+                                 "avg_face_area_ratio", "max_face_area_ratio", "close_up_ratio")}
+    flat = [x for a in face for x in a]
+    return {"face_frame_rate": len(face) / n, "avg_faces_per_frame": float(np.mean([len(a) for a in face])),
+            "multi_person_ratio": sum(len(a) > 1 for a in face) / len(face),
+            "avg_face_area_ratio": float(np.mean(flat)), "max_face_area_ratio": float(np.max(flat)),
+            "close_up_ratio": sum(x > 0.3 for x in flat) / len(face)}
+
+
 @register
 class FacesAnalyzer(Analyzer):
     name = "faces"
+    version = "2"
     description = "frontal faces (Haar cascade) and eyes toward the camera on hook + sampled frames"
     backend = "opencv-haar-frontalface"
 
@@ -69,8 +87,9 @@ class FacesAnalyzer(Analyzer):
                 continue
             seen.add(key)
             det, (h, w) = cas.detect(f)
-            area = max((fw * fh for _, _, fw, fh, _ in det), default=0) / (h * w)
-            rows.append((t, len(det), area, any(e for *_, e in det)))
+            areas = [fw * fh / (h * w) for _, _, fw, fh, _ in det]
+            area = max(areas, default=0.0)
+            rows.append((t, len(det), area, any(e for *_, e in det), areas))
         rows.sort()
         t = np.array([r[0] for r in rows])
         has = np.array([r[1] > 0 for r in rows])
@@ -82,4 +101,5 @@ class FacesAnalyzer(Analyzer):
             "largest_face_area": float(max(r[2] for r in rows)),
             "eyes_to_camera_fraction": float(np.mean([r[3] for r in rows if r[1]])) if has.any() else 0.0,
             "frames_checked": len(rows),
+            "smp": smp_face_stats([r[4] for r in rows]),
         }, timeline=[(r[0], float(r[1])) for r in rows], evidence=ev)

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._util import luma
+from ._util import luma, robust_diffs
 from .base import Analyzer, Context, register
-from .sharpness import laplacian_var
+from .sharpness import detail_var
 
 STRONG_CHANGE = 12.0  # mean |dY| between hook frames that counts as a strong visual change
 
@@ -17,17 +17,17 @@ STRONG_CHANGE = 12.0  # mean |dY| between hook frames that counts as a strong vi
 @register
 class HookAnalyzer(Analyzer):
     name = "hook"
+    version = "2"
     description = "opening seconds: first-frame sharpness/exposure, time to first strong visual change, opening loudness"
 
     def compute(self, media, ctx: Context):
         fs = media.hook
         first = fs.frames[0]
         y0 = luma(first)
-        vals = {"first_frame_sharpness": laplacian_var(first), "first_frame_luma": float(y0.mean()),
+        vals = {"first_frame_sharpness": detail_var(y0), "first_frame_luma": float(y0.mean()),
                 "hook_seconds": float(fs.times[-1]) if len(fs) else 0.0}
         if len(fs) >= 2:
-            g = [luma(f) for f in fs.frames]
-            d = np.array([float(np.abs(b - a).mean()) for a, b in zip(g[:-1], g[1:])])
+            d = robust_diffs([luma(f) for f in fs.frames])  # temporal noise is not a visual change
             strong = np.nonzero(d > STRONG_CHANGE)[0]
             vals["visual_change_mean"] = float(d.mean())
             vals["time_to_first_change_s"] = float(fs.times[strong[0] + 1]) if len(strong) else None

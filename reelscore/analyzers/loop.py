@@ -1,22 +1,39 @@
-"""Loop: how similar the last second is to the first (seamless loops get replayed)."""
+"""Loop: how much the last second looks like the first (seamless loops get replayed).
+
+Similarity is structural (normalised correlation of edge maps), not brightness: two dark or two
+blank frames are not "the same picture". A clip in which nothing moves cannot loop in any useful
+sense and is reported as such (`moving: false`)."""
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
-from ._util import luma
+from ._util import luma, robust_diffs
 from .base import Analyzer, Context, register
 
+MIN_STRUCTURE = 2.0  # mean gradient magnitude (0..255 units) below which a frame has no structure to match
 
-def _sim(a: np.ndarray, b: np.ndarray) -> float:
-    """1 - normalised mean absolute luma difference, 0..1."""
-    ya, yb = luma(a), luma(b)
-    return float(1.0 - np.abs(ya - yb).mean() / 255.0)
+
+def _edges(rgb: np.ndarray) -> np.ndarray:
+    y = cv2.GaussianBlur(luma(rgb), (0, 0), 1.0)
+    return cv2.magnitude(cv2.Sobel(y, cv2.CV_32F, 1, 0), cv2.Sobel(y, cv2.CV_32F, 0, 1))
+
+
+def structural_similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """Normalised cross-correlation of the two frames' edge maps, 0..1 (0 when either has no structure)."""
+    ea, eb = _edges(a), _edges(b)
+    if ea.mean() < MIN_STRUCTURE or eb.mean() < MIN_STRUCTURE:
+        return 0.0
+    ea, eb = ea - ea.mean(), eb - eb.mean()
+    den = float(np.sqrt((ea ** 2).sum() * (eb ** 2).sum()))
+    return float(max(0.0, (ea * eb).sum() / den)) if den > 0 else 0.0
 
 
 @register
 class LoopAnalyzer(Analyzer):
     name = "loop"
-    description = "similarity of the closing frames to the opening frame"
+    version = "2"
+    description = "structural similarity (edge maps) of the closing frames to the opening frame"
     video_only = True
 
     def compute(self, media, ctx: Context):
@@ -25,7 +42,9 @@ class LoopAnalyzer(Analyzer):
             return self.not_applicable("too short for a loop check")
         t = np.asarray(fs.times)
         last = [i for i in range(len(fs)) if t[i] >= t[-1] - 1.0]
-        sims = [_sim(fs.frames[0], fs.frames[i]) for i in last]
-        end_sim = _sim(fs.frames[0], fs.frames[-1])
+        sims = [structural_similarity(fs.frames[0], fs.frames[i]) for i in last]
+        end_sim = structural_similarity(fs.frames[0], fs.frames[-1])
+        sub = fs.subsample(40)
+        moving = bool(np.mean(robust_diffs([luma(f) for f in sub.frames])) > 0.5)
         return self.signal(values={"end_to_start_similarity": end_sim, "best_last_second_similarity": max(sims),
-                                   "seamless_loop": bool(end_sim > 0.95)})
+                                   "moving": moving, "seamless_loop": bool(moving and end_sim > 0.9)})

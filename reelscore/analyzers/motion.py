@@ -5,7 +5,7 @@ import cv2
 import numpy as np
 
 from ..schema import Evidence
-from ._util import per_second, runs
+from ._util import per_second, robust_diffs, runs
 from .base import Analyzer, Context, register
 
 STATIC_ENERGY = 1.0  # mean |dY| per pixel (0..255) below which a frame pair counts as static
@@ -26,6 +26,7 @@ def global_shifts(grays: list[np.ndarray]) -> np.ndarray:
 @register
 class MotionAnalyzer(Analyzer):
     name = "motion"
+    version = "2"
     description = "motion energy per second (frame differences), camera motion and shake (phase correlation)"
     video_only = True
 
@@ -39,7 +40,7 @@ class MotionAnalyzer(Analyzer):
                             interpolation=cv2.INTER_AREA).astype(np.float32) for f in fs.frames]
         t = np.asarray(fs.times)
         dt = np.maximum(np.diff(t), 1e-3)
-        diff = np.array([float(np.abs(b - a).mean()) for a, b in zip(grays[:-1], grays[1:])])
+        diff = robust_diffs(grays)  # temporal noise is not motion
         # energy normalised to a 30 fps frame step so VFR and low-fps inputs compare
         energy = diff * np.minimum(1.0, (1 / 30) / dt)
         shifts = global_shifts(grays)

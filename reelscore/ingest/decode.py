@@ -10,7 +10,7 @@ from ..config import AnalysisConfig
 from ..errors import InputError
 from ..schema import MediaInfo
 from .media import DecodedMedia, FrameSet
-from .probe import AV_OPTIONS, is_image_file, probe
+from .probe import AV_OPTIONS, probe
 
 
 def _scaled(w: int, h: int, short: int) -> tuple[int, int]:
@@ -32,7 +32,7 @@ def decode(path: str | Path, config: AnalysisConfig | None = None, info: MediaIn
     """
     cfg = config or AnalysisConfig()
     info = info or probe(path, cfg.max_file_bytes, cfg.min_side_px)
-    if info.kind == "image" or is_image_file(Path(path)):
+    if info.kind == "image":
         return _decode_image(Path(path), cfg, info)
     return _decode_video(Path(path), cfg, info, progress)
 
@@ -41,9 +41,12 @@ def _decode_image(p: Path, cfg: AnalysisConfig, info: MediaInfo) -> DecodedMedia
     from PIL import Image, ImageOps
 
     t0 = time.perf_counter()
-    with Image.open(p) as im:
-        im = ImageOps.exif_transpose(im).convert("RGB")
-        full = np.asarray(im)
+    try:
+        with Image.open(p) as im:
+            im = ImageOps.exif_transpose(im).convert("RGB")
+            full = np.asarray(im)
+    except Exception as e:  # truncated or bit-flipped data found only when the pixels are read
+        raise InputError(p, f"image data is damaged or truncated ({type(e).__name__})") from None
     s = cfg.sampling
 
     def at(short: int) -> FrameSet:
@@ -51,8 +54,14 @@ def _decode_image(p: Path, cfg: AnalysisConfig, info: MediaInfo) -> DecodedMedia
         arr = np.asarray(Image.fromarray(full).resize((w, h), Image.BILINEAR)) if (w, h) != full.shape[1::-1] else full
         return FrameSet([arr], [0.0], [0])
 
+    import cv2
+
+    cover = at(s.cover_short_side).frames[0]
+    ch, cw = cover.shape[:2]
+    covers = {0: cv2.cvtColor(cover[: ch - ch % 2, : cw - cw % 2], cv2.COLOR_RGB2YUV_I420)}
     return DecodedMedia(info=info, heavy=at(s.heavy_short_side), small=at(s.small_short_side), hook=at(s.hook_short_side),
-                        audio=None, audio_rate=s.audio_rate, frame_times=[0.0], decode_seconds=time.perf_counter() - t0)
+                        audio=None, audio_rate=s.audio_rate, frame_times=[0.0], decode_seconds=time.perf_counter() - t0,
+                        covers=covers, covers_upright=True)
 
 
 def _decode_video(p: Path, cfg: AnalysisConfig, info: MediaInfo, progress) -> DecodedMedia:
@@ -168,6 +177,7 @@ def _decode_video(p: Path, cfg: AnalysisConfig, info: MediaInfo, progress) -> De
         audio = audio[: int(limit * s.audio_rate)]
     analyzed = frame_times[-1] + (np.median(np.diff(frame_times)) if len(frame_times) > 1 else 0.0)
     info = info.model_copy()
+    expected_frames = info.n_frames  # from the container's index, when it has one
     info.n_frames = len(frame_times)
     info.analyzed_s = round(float(analyzed), 4)
     if not info.duration_s:
@@ -181,8 +191,11 @@ def _decode_video(p: Path, cfg: AnalysisConfig, info: MediaInfo, progress) -> De
             info.fps = round(float(1.0 / np.median(d)), 4) if not info.fps or vfr else info.fps
     if info.duration_s > limit + 1e-3:
         notes.append(f"only the first {limit:g} s of {info.duration_s:.1f} s were analyzed (max_seconds)")
-    elif info.duration_s > 0 and info.analyzed_s < 0.8 * info.duration_s and info.analyzed_s < info.duration_s - 1:
+    elif info.duration_s > 0 and info.analyzed_s < info.duration_s - max(0.5, 0.03 * info.duration_s):
         notes.append(f"decoding stopped at {info.analyzed_s:.1f} s of {info.duration_s:.1f} s: file looks truncated")
+    elif expected_frames and len(frame_times) < expected_frames - 1:
+        notes.append(f"only {len(frame_times)} of the {expected_frames} frames in the file's index could be read: "
+                     "file looks truncated")
     if corrupt:
         notes.append(f"{corrupt} damaged packets were skipped")
     if info.rotation:

@@ -53,6 +53,22 @@ class DecodedMedia:
     # cover candidates at up to `cover_short_side`, kept as coded YUV 4:2:0 (1.5 bytes/px) by frame
     # index of the heavy frames; converted to RGB only for the chosen best frame
     covers: dict[int, np.ndarray] = field(default_factory=dict)
+    covers_upright: bool = False  # True when the cover copies are stored already upright (stills)
+
+    def full_luma(self, i: int) -> np.ndarray:
+        """Luma (uint8) of heavy frame `i` at the cover resolution (up to 1080 px short side, from the
+        same decode pass), upright; the heavy frame's own luma when no cover copy was kept. Technical
+        problems (noise, blocking, upscaling, fine blur) show at this scale, not at 384 px."""
+        yuv = self.covers.get(self.heavy.indices[i]) if self.heavy.indices else None
+        if yuv is None:
+            f = self.heavy.frames[i]
+            import cv2
+
+            return cv2.cvtColor(f, cv2.COLOR_RGB2GRAY)
+        h = yuv.shape[0] * 2 // 3
+        y = yuv[:h]
+        k = 0 if self.covers_upright else (self.info.rotation // 90) % 4
+        return np.ascontiguousarray(np.rot90(y, k)) if k else y
 
     def cover_rgb(self, t: float) -> np.ndarray:
         """The best available RGB picture of the heavy frame nearest `t` (full cover size if kept)."""
@@ -63,5 +79,5 @@ class DecodedMedia:
         import cv2
 
         rgb = cv2.cvtColor(yuv, cv2.COLOR_YUV2RGB_I420)
-        k = (self.info.rotation // 90) % 4
+        k = 0 if self.covers_upright else (self.info.rotation // 90) % 4
         return np.ascontiguousarray(np.rot90(rgb, k)) if k else rgb

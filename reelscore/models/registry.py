@@ -78,6 +78,12 @@ def _vader(_path):
     return VaderBackend()
 
 
+def _minilm_sentiment(path):
+    from .sentiment import MiniLMSentiment
+
+    return MiniLMSentiment(path)
+
+
 def _engagement(path):
     from .engagement.store import load_model
 
@@ -195,6 +201,11 @@ def _specs() -> list[ModelSpec]:
                   "Hutto & Gilbert 2014 (human-rated lexicon, no learned weights)", "MIT",
                   "caption sentiment (compound -1..1) with reelscore's emoji fixes", _vader,
                   lambda m: m.predict(["I love this"])),
+        ModelSpec("sentiment-minilm-hutto2014", "sentiment", "MiniLM embedding + VADER -> ridge -> LightGBM", "bundled",
+                  True, "text (English; other languages fall back to VADER)", CARDS + "#sentiment",
+                  "MIT (Hutto & Gilbert 2014 ratings)", "caption sentiment trained on ~16,500 human-rated texts",
+                  _minilm_sentiment, lambda m: m.predict(["I love this", "this is awful"]),
+                  lambda: bundled("sentiment_minilm_hutto2014.json.gz")),
         ModelSpec("engagement-default", "engagement", "LightGBM quantile models + caption text ridge", "bundled", True,
                   "post metadata and caption (see the card)", CARDS + "#engagement_defaultjsongz",
                   "trained on TikTok 2025 scrape (see card)", "views/likes/comments/shares/saves with 80% intervals",

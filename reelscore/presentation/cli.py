@@ -6,18 +6,41 @@ import sys
 
 import click
 
+from pathlib import Path
+
 from .. import __version__
-from ..errors import ReelscoreError
+from ..errors import OptionError, ReelscoreError
+
+
+def _read_caption_file(path: str) -> str:
+    from ..text.caption import MAX_CAPTION_CHARS
+
+    with open(path, encoding="utf-8", errors="replace") as f:
+        text = f.read(MAX_CAPTION_CHARS * 4 + 1)  # never read a huge file whole
+    if len(text) > MAX_CAPTION_CHARS:
+        raise OptionError(f"--caption-file {path}: caption is longer than the {MAX_CAPTION_CHARS:,}-character limit")
+    return text
 
 
 def _emit_json(obj, dest: str) -> None:
-    from ..cache import atomic_write_text
+    from ..outputs import atomic_write
 
     text = obj if isinstance(obj, str) else json.dumps(obj, indent=2, ensure_ascii=False)
     if dest == "-":
         click.echo(text)
     else:
-        atomic_write_text(dest, text + "\n")
+        atomic_write(dest, text + "\n")
+
+
+def _positive(name: str):
+    """A click callback: the option must be a finite number above 0 (names the option otherwise)."""
+    import math
+
+    def check(ctx, param, value):
+        if value is not None and (not math.isfinite(value) or value <= 0):
+            raise click.BadParameter(f"must be a finite number above 0, got {value!r}", param_hint=name)
+        return value
+    return check
 
 
 class _Progress:
@@ -43,37 +66,88 @@ def cli():
     """Score how likely a short vertical video is to take off, and why. Runs locally."""
 
 
+def _account_options(f):
+    """What a creator knows of the account: the same options on every scoring command."""
+    opts = [
+        click.option("--followers", type=float, default=None, help="Account follower count (sharpens predictions)."),
+        click.option("--following", type=float, default=None, help="Accounts the account follows."),
+        click.option("--account-likes", type=float, default=None, help="Total likes the account has received."),
+        click.option("--video-count", type=float, default=None, help="Number of videos the account has posted."),
+        click.option("--recent-views", default=None, metavar="N,N,...",
+                     help="Views of your recent posts, comma-separated (the strongest single predictor)."),
+        click.option("--history", "history_file", type=click.Path(dir_okay=False), default=None,
+                     help="Your posts export (CSV/JSON): the views of the latest 10 posts become --recent-views."),
+    ]
+    for o in reversed(opts):
+        f = o(f)
+    return f
+
+
+def _account(followers, following, account_likes, video_count, recent_views, history_file):
+    from ..errors import OptionError
+    from ..pipeline import make_account
+
+    recent = None
+    if recent_views:
+        try:
+            recent = [float(x) for x in recent_views.replace(";", ",").split(",") if x.strip()]
+        except ValueError:
+            raise OptionError(f"--recent-views must be numbers separated by commas, got {recent_views[:60]!r}") from None
+    if history_file:
+        from ..models.engagement.data import load_posts
+
+        posts = [p for p in load_posts(history_file) if p.views is not None]
+        posts.sort(key=lambda p: (p.post_time is None, p.post_time), reverse=True)
+        recent = (recent or []) + [p.views for p in posts[:10]]
+        if followers is None:
+            followers = next((p.followers for p in posts if p.followers is not None), None)
+    return make_account(followers=followers, following=following, account_likes=account_likes,
+                        n_videos=video_count, recent_views=recent)
+
+
 @cli.command()
 @click.argument("video", type=click.Path(dir_okay=True))
 @click.option("--caption", "-c", default=None, help="Caption text to post with the video.")
 @click.option("--caption-file", type=click.Path(exists=True, dir_okay=False), help="Read the caption from a file.")
-@click.option("--followers", type=float, default=None, help="Account follower count (sharpens predictions).")
+@_account_options
 @click.option("--json", "json_out", default=None, metavar="PATH|-", help="Write the full result as JSON ('-' = stdout).")
 @click.option("--model", default=None, help="Engagement model NAME (trained with `train --history`) or PATH.")
 @click.option("--best-frame", type=click.Path(dir_okay=False), default=None, help="Write the best cover frame as JPEG.")
-@click.option("--max-seconds", type=float, default=180.0, show_default=True, help="Analyze at most this much video.")
-@click.option("--max-file-mb", type=float, default=4096, show_default=True, help="Refuse larger files.")
+@click.option("--max-seconds", type=float, default=180.0, show_default=True, callback=_positive("--max-seconds"),
+              help="Analyze at most this much video.")
+@click.option("--max-file-mb", type=float, default=4096, show_default=True, callback=_positive("--max-file-mb"),
+              help="Refuse larger files.")
 @click.option("--analyzers", default=None, help="Comma-separated subset of analyzers to run.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the per-video signal cache.")
 @click.option("--profile", is_flag=True, help="Print where the time went.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the score (and JSON if asked).")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
-def analyze(video, caption, caption_file, followers, json_out, model, best_frame, max_seconds, max_file_mb,
-            analyzers, no_cache, profile, quiet, debug):
+def analyze(video, caption, caption_file, followers, following, account_likes, video_count, recent_views, history_file,
+            json_out, model, best_frame, max_seconds, max_file_mb, analyzers, no_cache, profile, quiet, debug):
     """Analyze VIDEO (or an image) and print its Virality Score, breakdown and suggestions."""
     from ..config import AnalysisConfig
     from ..pipeline import analyze as run
     from .render import profile as render_profile
     from .render import summary
 
+    from ..outputs import check_destination
+
     if caption_file:
-        with open(caption_file, encoding="utf-8", errors="replace") as f:
-            caption = f.read()
-    cfg = AnalysisConfig(max_seconds=max_seconds, max_file_bytes=int(max_file_mb * 2**20), use_cache=not no_cache,
-                         analyzers=tuple(a.strip() for a in analyzers.split(",")) if analyzers else None)
+        caption = _read_caption_file(caption_file)
+    names = tuple(a.strip() for a in analyzers.split(",") if a.strip()) if analyzers else None
+    cfg = AnalysisConfig(max_seconds=max_seconds, max_file_bytes=int(min(max_file_mb, 2**40) * 2**20),
+                         use_cache=not no_cache, analyzers=names)
+    # refuse an unusable destination before the analysis, never after it
+    if json_out is not None and json_out != "-":
+        check_destination(json_out, "--json", [video])
+    if best_frame is not None:
+        check_destination(best_frame, "--best-frame", [video])
+        if json_out not in (None, "-") and Path(json_out).absolute() == Path(best_frame).absolute():
+            raise OptionError("--json and --best-frame name the same file")
+    acct = _account(followers, following, account_likes, video_count, recent_views, history_file)
     prog = _Progress(not quiet)
     try:
-        result = run(video, caption=caption, followers=followers, config=cfg, model=model, best_frame_path=best_frame,
+        result = run(video, caption=caption, account=acct, config=cfg, model=model, best_frame_path=best_frame,
                      debug=debug, progress=prog)
     finally:
         prog.done()
@@ -92,21 +166,23 @@ def analyze(video, caption, caption_file, followers, json_out, model, best_frame
 @cli.command()
 @click.argument("text", required=False)
 @click.option("--file", "text_file", type=click.Path(exists=True, dir_okay=False), help="Read the caption from a file.")
-@click.option("--followers", type=float, default=None)
-@click.option("--sentiment", default="vader", show_default=True, help="'vader' or 'transformers:<path-or-id>'.")
+@_account_options
+@click.option("--sentiment", default="default", show_default=True,
+              help="'default' (the trained MiniLM head when shipped), 'minilm', 'vader' or 'transformers:<path-or-id>'.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def caption(text, text_file, followers, sentiment, as_json):
+def caption(text, text_file, followers, following, account_likes, video_count, recent_views, history_file, sentiment,
+            as_json):
     """Analyze a caption alone (fast; for rewriting before posting)."""
     from ..workflows.caption import analyze_caption
 
     if text_file:
-        with open(text_file, encoding="utf-8", errors="replace") as f:
-            text = f.read()
+        text = _read_caption_file(text_file)
     if text is None:
         if sys.stdin.isatty():
             raise click.UsageError("give the caption as an argument, with --file, or on standard input")
         text = sys.stdin.read()
-    res = analyze_caption(text, followers=followers, sentiment=sentiment)
+    acct = _account(followers, following, account_likes, video_count, recent_views, history_file)
+    res = analyze_caption(text, account=acct, sentiment=sentiment)
     if as_json:
         click.echo(json.dumps(res, indent=2, ensure_ascii=False))
         return
@@ -245,17 +321,36 @@ def sample(out, seconds):
 @cli.command()
 @click.option("--data", required=True, type=click.Path(exists=True, dir_okay=False), help="Posts CSV/JSON (views known).")
 @click.option("--model", default=None, help="Model NAME or PATH (default: shipped).")
+@click.option("--source", type=click.Choice(["auto", "broad", "viral"]), default="auto", show_default=True,
+              help="Kind of sample: viral = a scrape of posts that went viral (the 2025 layout), broad = ordinary posts.")
+@click.option("--no-history", is_flag=True, help="Do not give posts their account's earlier posts' views as input.")
 @click.option("--json", "as_json", is_flag=True)
-def evaluate(data, model, as_json):
-    """Evaluate an engagement model on posts it was not trained on."""
+def evaluate(data, model, source, no_history, as_json):
+    """Evaluate an engagement model on posts it was not trained on (with the followers-only baseline)."""
     from ..workflows.evaluate import evaluate_engagement
 
-    res = evaluate_engagement(data, model)
+    res = evaluate_engagement(data, model, source=None if source == "auto" else source, history=not no_history)
     if as_json:
         click.echo(json.dumps(res, indent=2))
         return
     for k, v in res.items():
         click.echo(f"  {k:<34} {v if not isinstance(v, float) else round(v, 4)}")
+
+
+@cli.command("evaluate-sentiment")
+@click.option("--data", required=True, type=click.Path(exists=True), help="TSV: id<TAB>rating<TAB>text (-4..4 or -1..1).")
+@click.option("--sentiment", default="default", show_default=True, help="'default', 'minilm', 'vader' or 'transformers:<path>'.")
+@click.option("--json", "as_json", is_flag=True)
+def evaluate_sentiment(data, sentiment, as_json):
+    """Rank and sign agreement of a sentiment backend with human ratings (n, pearson, spearman, sign_accuracy)."""
+    from ..workflows.sentiment import evaluate_sentiment as run
+
+    res = run(data, sentiment)
+    if as_json:
+        click.echo(json.dumps(res, indent=2))
+        return
+    for k, v in res.items():
+        click.echo(f"  {k:<16} {v if not isinstance(v, float) else round(v, 4)}")
 
 
 @cli.command("evaluate-quality")
@@ -294,7 +389,7 @@ def train(ctx, history, videos, name):
 
 
 @train.command("engagement")
-@click.option("--data", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--data", "data", required=True, multiple=True, help="Posts CSV/JSON; repeat for several files. Kind of sample detected from the columns, or forced with broad=FILE / viral=FILE.")
 @click.option("--out", default="reelscore/resources/engagement_default.json.gz", show_default=True)
 def train_engagement(data, out):
     """Train the default engagement model (grouped-by-creator CV, calibrated intervals, model card)."""
@@ -302,6 +397,17 @@ def train_engagement(data, out):
 
     card = train_default(data, out, log=lambda m: click.echo(f"  {m}", err=True))
     click.echo(json.dumps(card["metrics"], indent=2))
+
+
+@train.command("sentiment")
+@click.option("--data", required=True, type=click.Path(exists=True), help="Folder of rated TSVs (id, rating, text), or one TSV.")
+@click.option("--out", default="reelscore/resources/sentiment_minilm_hutto2014.json.gz", show_default=True)
+def train_sentiment(data, out):
+    """Train the caption sentiment head (MiniLM + VADER stack) on human ratings; prints per-corpus CV."""
+    from ..workflows.sentiment import train_sentiment as run
+
+    card = run(data, out, log=lambda m: click.echo(f"  {m}", err=True))
+    click.echo(json.dumps(card["metrics_cv"], indent=2))
 
 
 @train.command("quality")
@@ -352,15 +458,22 @@ def main(argv=None) -> int:
     except click.exceptions.Exit as e:
         return e.exit_code
     except click.ClickException as e:
-        e.show()
+        msg = e.format_message().replace("\n", " ")
+        hint = ""
+        ctx = getattr(e, "ctx", None)
+        if isinstance(e, click.UsageError) and ctx is not None:
+            hint = f" (see `{ctx.command_path} --help`)"
+        click.echo(f"reelscore: error: {msg}{hint}", err=True)
         return 2 if isinstance(e, click.UsageError) else e.exit_code
     except click.exceptions.Abort:
         click.echo("reelscore: aborted", err=True)
         return 130
     except ReelscoreError as e:
         if debug:
-            raise
-        click.echo(f"reelscore: error: {e}", err=True)
+            import traceback
+
+            traceback.print_exc()
+        click.echo(f"reelscore: error: {_one_line(e)}", err=True)
         return e.exit_code
     except KeyboardInterrupt:
         click.echo("reelscore: interrupted", err=True)
@@ -373,6 +486,12 @@ def main(argv=None) -> int:
         click.echo(f"reelscore: internal error: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''} "
                    f"(run with --debug for details)", err=True)
         return 1
+
+
+def _one_line(e: Exception) -> str:
+    from ..outputs import display
+
+    return display(str(e))
 
 
 def entry() -> None:

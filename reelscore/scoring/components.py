@@ -12,6 +12,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..analyzers.technical import EFFICIENT_CODECS
 from ..schema import Component, Evidence, Signal, Suggestion
 
 
@@ -144,12 +145,19 @@ def exposure(s):
 @builder("sharpness", needs=('sharpness',), rank=8)
 def sharpness(s):
     sig = s.get("sharpness")
-    lv = sig.values["laplacian_var"]
-    score = ramp(math.log10(max(lv, 1e-3)), math.log10(15), math.log10(250))
+    v = sig.values
+    lv = v["laplacian_var"]
+    score = ramp(math.log10(max(lv, 1e-3)), math.log10(15), math.log10(1200))
+    why = f"Laplacian variance {lv:.0f} (noise removed)"
+    fine = v.get("fine_detail_ratio")
+    if fine is not None and v.get("full_res_short_side", 0) >= 540:
+        # at HD the finest scale must carry detail too: blur and upscaled footage have none there
+        score = min(score, ramp(fine, 0.05, 0.11))
+        why += f", fine detail {fine:.2f} at {v['full_res_short_side']} px"
     sug = []
     if score < 50:
-        sug.append(Suggestion(component="sharpness", message="The footage is soft: clean the lens, lock focus on the subject and avoid digital zoom.", priority=1))
-    return _c("sharpness", score, f"{'sharp' if score >= 60 else 'soft' if score >= 30 else 'blurry'} (Laplacian variance {lv:.0f})", sig, sig.values), sug
+        sug.append(Suggestion(component="sharpness", message="The footage is soft: clean the lens, lock focus on the subject, avoid digital zoom and upscaling.", priority=1))
+    return _c("sharpness", score, f"{'sharp' if score >= 60 else 'soft' if score >= 30 else 'blurry'} ({why})", sig, v), sug
 
 
 @builder("color", needs=('color',), rank=9)
@@ -219,7 +227,7 @@ def hook(s):
     sigs = [h]
     reasons, sug = [], []
     pts = 0.0
-    sharp = ramp(math.log10(max(v["first_frame_sharpness"], 1e-3)), math.log10(15), math.log10(200))
+    sharp = ramp(math.log10(max(v["first_frame_sharpness"], 1e-3)), math.log10(15), math.log10(400))
     expo = band(v["first_frame_luma"], 25, 80, 180, 240)
     pts += 0.15 * sharp + 0.15 * expo
     if sharp < 40:
@@ -230,15 +238,15 @@ def hook(s):
     first_cut = cut.values.get("first_cut_s") if _ok(cut) else None
     ttc = v.get("time_to_first_change_s")
     change = min([x for x in (first_cut, ttc) if x is not None], default=None)
-    if change is not None and change <= 1.5:
-        pts += 20
-        reasons.append(f"something changes at {change:.1f} s")
-    elif change is not None and change <= 3:
-        pts += 10
-        reasons.append(f"first change at {change:.1f} s")
+    if change is not None and change < 3:
+        pts += 20 * ramp(change, 3.0, 0.5)  # 20 points at <= 0.5 s, none at 3 s
+        reasons.append(f"{'something changes' if change <= 1.5 else 'first change'} at {change:.1f} s")
     else:
         reasons.append("no cut or strong motion in the first 3 s")
         sug.append(Suggestion(component="hook", message="Nothing changes in the first 3 s; open with movement, a cut or a bold visual by 1.5 s.", target="0-3 s", priority=1))
+    om = v.get("visual_change_mean")
+    if om is not None:  # movement through the opening, temporal noise excluded
+        pts += 10 * min(1.0, om / 3.0)
     if _ok(cut):
         sigs.append(cut)
     fa = s.get("faces")
@@ -345,8 +353,10 @@ def audio(s):
 def loop(s):
     sig = s.get("loop")
     v = sig.values
-    score = ramp(v["end_to_start_similarity"], 0.6, 0.97)
-    why = "seamless loop" if v["seamless_loop"] else f"ending {v['end_to_start_similarity']:.0%} similar to the opening"
+    if not v.get("moving", True):
+        return _c("loop", 20, "nothing moves: there is no loop to replay", sig, v), []
+    score = ramp(v["end_to_start_similarity"], 0.3, 0.9)
+    why = "seamless loop" if v["seamless_loop"] else f"ending {v['end_to_start_similarity']:.0%} similar to the opening (edges)"
     sug = [] if score > 50 else [Suggestion(component="loop", message="End on a frame that matches the opening so the video loops seamlessly (replays count).", priority=3)]
     return _c("loop", score, why, sig, v), sug
 
@@ -404,12 +414,20 @@ def technical(s):
         return 0.0
 
     pen = 0.0
-    pen += flag("noise", v["noise_sigma"] > 5, min(30, 4 * (v["noise_sigma"] - 5) + 10), "Visible noise: shoot in more light or apply light denoising.", value=v["noise_sigma"])
+    # noise, blocking, fine detail: measured at the source resolution (a central crop), where they show
+    pen += flag("noise", v["noise_sigma"] > 3, min(35, 3 * (v["noise_sigma"] - 3) + 10), "Visible noise: shoot in more light or apply light denoising.", value=v["noise_sigma"])
     pen += flag("blockiness", v["blockiness"] > 5.0, min(35, 3 * (v["blockiness"] - 5.0) + 10), "Compression blocking: export at a higher bitrate and avoid re-encoding downloaded clips.", 1, v["blockiness"])
     pen += flag("banding", v["banding"] > 0.3, 10, "Colour banding in gradients: export with a higher bitrate or add slight grain.", 3, v["banding"])
     pen += flag("letterbox", v["letterbox"] > 0.06, 20, "Black bars top/bottom: crop or reframe to fill 9:16.", 1, v["letterbox"])
     pen += flag("pillarbox", v["pillarbox"] > 0.06, 20, "Black bars left/right: crop or reframe to fill the vertical frame.", 1, v["pillarbox"])
-    pen += flag("upscaled", v["upscale_ratio"] > 0.85 and v["source_short_side"] >= 720, 15, "Footage looks upscaled from a lower resolution; use the original high-resolution source.", 2, v["upscale_ratio"])
+    fine = v.get("fine_detail_ratio")
+    pen += flag("upscaled_or_soft", fine is not None and fine < 0.085 and v.get("measured_short_side", 0) >= 540
+                and v["noise_sigma"] < 3, 20, "No fine detail at full resolution: the footage looks upscaled or "
+                "out of focus; use the original high-resolution source and lock focus.", 2, fine)
+    bpp, thr = v.get("bits_per_pixel"), (0.012 if str(v.get("codec")) in EFFICIENT_CODECS else 0.02)
+    pen += flag("low_bitrate", bpp is not None and bpp < thr and (v["noise_sigma"] < 0.2 or (fine or 1) < 0.14), 20,
+                f"Low bitrate ({bpp or 0:.3f} bits per pixel) has smoothed away texture: export at a higher bitrate "
+                "(about 8-12 Mbps for 1080x1920).", 1, bpp)
     pen += flag("low_resolution", v["source_short_side"] < 720, 15, f"Low resolution ({v['source_short_side']} px short side); export at 1080x1920.", 1, v["source_short_side"])
     sh = s.get("sharpness")
     if _ok(sh):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..models.engagement.store import load_model, resolve_model_path
-from ..schema import Component, EngagementPrediction, Interval, Signal, Suggestion
+from ..schema import Account, Component, EngagementPrediction, Interval, Signal, Suggestion
 from ..text.caption import caption_features
 from ..text.rewrites import CAPTION_EDITS
 from .prior import PRIOR_WEIGHTS, prior_delta
@@ -50,22 +50,26 @@ class Scorer:
         self.model_name = (path.name if path else "none")
 
     # --- model part ---------------------------------------------------------------------
-    def _features(self, caption: str | None, followers: float | None, duration_s: float | None,
-                  cap: dict | None = None):
-        """Model inputs; `cap` = the caption's features when already computed (the caption signal)."""
+    def _features(self, caption: str | None, account: Account, duration_s: float | None,
+                  cap: dict | None = None, content: dict | None = None):
+        """Model inputs; `cap` = the caption's features when already computed (the caption signal);
+        `content` = the video's content statistics (faces, audio) when it was analyzed. Predictions are
+        for the broad sample (source "broad"), whatever the model was trained on."""
         from ..models.embeddings import embed
         from ..models.engagement.data import Post
         from ..models.engagement.features import post_features, post_text
 
-        p = Post(caption=caption or "", followers=followers, duration=duration_s)
+        p = Post(caption=caption or "", followers=account.followers, duration=duration_s, following=account.following,
+                 account_likes=account.account_likes, n_videos=account.n_videos, recent_views=account.recent_views,
+                 content=content, source="broad")
         cap = cap if cap is not None else caption_features(p.caption)
         p.hashtags = cap["hashtags"]
         row = post_features(p, cap)
         emb = embed([post_text(p)]) if self.model and self.model.use_embeddings else None
         return row, emb
 
-    def predict(self, caption, followers, duration_s, cap: dict | None = None):
-        row, emb = self._features(caption, followers, duration_s, cap)
+    def predict(self, caption, account: Account, duration_s, cap: dict | None = None, content: dict | None = None):
+        row, emb = self._features(caption, account, duration_s, cap, content)
         return row, emb, self.model.predict([row], emb)
 
     def relative(self, p50: float, log_followers: float) -> float:
@@ -86,11 +90,14 @@ class Scorer:
 
 def score_analysis(components: list[Component], suggestions: list[Suggestion], signals: dict[str, Signal],
                    caption: str | None, followers: float | None, duration_s: float | None,
-                   model: str | None = None) -> ScoreResult:
+                   model: str | None = None, account: Account | None = None) -> ScoreResult:
     sc = Scorer(model)
+    account = account or Account(followers=followers)
     subs = {c.name: c.score for c in components}
     notes = []
-    skip = {"caption"} if sc.model is not None else set()
+    content = content_from_signals(signals) if sc.model is not None and sc.model.uses_content() else None
+    # components the model values itself: the caption (always), and faces once it has learned them from real videos
+    skip = ({"caption"} | ({"faces"} if content is not None else set())) if sc.model is not None else set()
     personal = getattr(sc.model, "personal_", None) if sc.model is not None else None
     deltas = prior_delta(subs, skip=skip, weights=personal["video_weights"] if personal else None)
     dv = sum(deltas.values())
@@ -98,11 +105,11 @@ def score_analysis(components: list[Component], suggestions: list[Suggestion], s
     if sc.model is not None:
         cap_sig = signals.get("caption")
         cap = cap_sig.values if cap_sig is not None and cap_sig.applicable and cap_sig.values else None
-        row, emb, P = sc.predict(caption, followers, duration_s, cap)
+        row, emb, P = sc.predict(caption, account, duration_s, cap, content)
         lf = row["log_followers"]
         variant = "followers" if np.isfinite(lf) else "no_followers"
         rel0 = sc.relative(P["views"][0, 1], lf)
-        engagement = _engagement(P, dv, sc, variant, followers)
+        engagement = _engagement(P, dv, sc, variant, account, row)
         model_contrib = _grouped_contributions(sc.model.contributions(row, emb))
     else:
         variant, rel0, model_contrib, lf = "none", 0.0, {}, float("nan")
@@ -131,13 +138,25 @@ def score_analysis(components: list[Component], suggestions: list[Suggestion], s
         if extra in comp_delta and sc.model is not None:
             out_components.append(Component(
                 name=extra, score=None, applicable=False, weight=0.0, contribution=points(comp_delta[extra]),
-                explanation=("follower count " + (f"{followers:,.0f}" if followers else "unknown")) if extra == "account"
+                explanation=_account_text(account) if extra == "account"
                 else f"views predicted at {sc.model.card_.get('horizon_days', 14):g} days after posting",
                 raw={"log10_views_effect": round(comp_delta[extra], 4)}, backend="engagement model (LightGBM)", heuristic=False))
-    ranked = _what_if(suggestions, sc, subs, score, rel, variant, caption, followers, duration_s, deltas, skip)
+    ranked = _what_if(suggestions, sc, subs, score, rel, variant, caption, account, duration_s, deltas, skip, content)
     return ScoreResult(score=round(float(np.clip(score, 0, 100)), 1), definition=DEFINITION if sc.model else
                        DEFINITION + " (No trained model found: prior-only, heuristic.)", components=out_components,
                        suggestions=ranked, engagement=engagement, notes=notes)
+
+
+def content_from_signals(signals: dict[str, Signal]) -> dict | None:
+    """The video's content statistics with SMP-Video's definitions (the engagement model's `c_*`
+    inputs), from the faces and audio signals; None when neither ran."""
+    out = {}
+    fa, au = signals.get("faces"), signals.get("audio")
+    if fa is not None and fa.applicable and fa.error is None and "smp" in fa.values:
+        out.update(fa.values["smp"])
+    if au is not None and au.applicable and au.error is None and "smp" in au.values:
+        out.update(au.values["smp"])
+    return out or None
 
 
 def _grouped_contributions(contrib: dict[str, float]) -> dict[str, float]:
@@ -149,7 +168,29 @@ def _grouped_contributions(contrib: dict[str, float]) -> dict[str, float]:
     return out
 
 
-def _engagement(P: dict, dv: float, sc: Scorer, variant: str, followers) -> EngagementPrediction:
+def _account_text(a: Account) -> str:
+    parts = [f"follower count {a.followers:,.0f}" if a.followers is not None else "follower count unknown"]
+    for k, label in (("following", "following"), ("account_likes", "account likes"), ("n_videos", "videos")):
+        v = getattr(a, k)
+        if v is not None:
+            parts.append(f"{label} {v:,.0f}")
+    if a.recent_views:
+        parts.append(f"{len(a.recent_views)} recent posts (median {float(np.median(a.recent_views)):,.0f} views)")
+    return "; ".join(parts)
+
+
+def _inputs_used(a: Account, row: dict) -> list[str]:
+    used = a.given()
+    if np.isfinite(row.get("duration_s", np.nan)):
+        used.append("duration")
+    if row.get("_text"):
+        used.append("caption")
+    if any(np.isfinite(v) for k, v in row.items() if k.startswith("c_") and isinstance(v, float)):
+        used.append("video content (faces, audio)")
+    return used
+
+
+def _engagement(P: dict, dv: float, sc: Scorer, variant: str, account: Account, row: dict) -> EngagementPrediction:
     v = P["views"][0] + dv
     views = Interval(p10=_r(10 ** v[0] - 1), p50=_r(10 ** v[1] - 1), p90=_r(10 ** v[2] - 1))
     out = {"views": views}
@@ -166,14 +207,18 @@ def _engagement(P: dict, dv: float, sc: Scorer, variant: str, followers) -> Enga
         notes.append("follower count unknown: the no-followers model ran (wider intervals); pass --followers")
     if dv:
         notes.append(f"video factors shift the view prediction by x{10 ** dv:.2f} (documented prior, not learned)")
-    return EngagementPrediction(**out, model=sc.model_name, trained=True, notes=notes)
+    if "sources" not in sc.model.calib_.get(variant, {}):
+        notes.append("this model predates the broad-sample rework: its numbers are on the scale of posts that went viral")
+    return EngagementPrediction(**out, model=sc.model_name, trained=True, notes=notes,
+                                inputs_used=_inputs_used(account, row),
+                                scale="broad" if "sources" in sc.model.calib_.get(variant, {}) else "viral")
 
 
 def _r(x: float) -> float:
     return float(max(0.0, round(x, 0)))
 
 
-def _what_if(suggestions, sc: Scorer, subs, score, rel, variant, caption, followers, duration_s, deltas, skip):
+def _what_if(suggestions, sc: Scorer, subs, score, rel, variant, caption, account, duration_s, deltas, skip, content=None):
     """Attach each suggestion's predicted change of the Virality Score and rank by it."""
     from .caption_rules import caption_component
 
@@ -187,7 +232,7 @@ def _what_if(suggestions, sc: Scorer, subs, score, rel, variant, caption, follow
             if new_caption != caption:
                 if s.action not in cache:
                     if sc.model is not None:
-                        row, emb, P = sc.predict(new_caption, followers, duration_s)
+                        row, emb, P = sc.predict(new_caption, account, duration_s, None, content)
                         new_rel = sc.relative(P["views"][0, 1], row["log_followers"]) + sum(deltas.values())
                     else:
                         from ..schema import Signal as Sig

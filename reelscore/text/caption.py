@@ -10,6 +10,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
+MAX_CAPTION_CHARS = 10_000  # TikTok allows 4,000 and Instagram 2,200: anything longer is not a caption
 VISIBLE_CHARS = 125  # Instagram shows about this much before "... more"; TikTok about 100-150
 GENERIC_TAGS = {"fyp", "foryou", "foryoupage", "fypシ", "fypage", "viral", "viralvideo", "reels", "reel", "trending",
                 "trend", "explore", "explorepage", "tiktok", "instagood", "xuhuong", "xh", "fypviral", "capcut",
@@ -64,6 +65,47 @@ def _vader():
     return VaderBackend()
 
 
+@lru_cache(maxsize=1)
+def _default_sentiment():
+    from ..models.sentiment import get_backend
+
+    return get_backend("default")
+
+
+def sentiment_of(body: str, lang: str | None, sentiment=None) -> dict:
+    """The caption body's sentiment and which backend read it. The trained model reads English (and
+    text whose language cannot be told); other languages, and emoji-only captions, fall back to
+    VADER with its emoji lexicon, said in `note` and `reliable`."""
+    backend = sentiment or _default_sentiment()
+    langs = getattr(backend, "languages", None)
+    letters = any(ch.isalpha() for ch in body)
+    note = None
+    if langs and lang is not None and lang not in langs:
+        note = f"the {backend.name} sentiment model was trained on {', '.join(langs)} text, not {lang}: VADER used"
+        backend = _vader()
+    elif langs and not letters:
+        note = "no words, only emoji/symbols: VADER's emoji lexicon used"
+        backend = _vader()
+    res = backend.predict([body])[0]
+    english = lang in (None, "en")
+    return {**res.as_dict(), "backend": getattr(backend, "name", "vader"),
+            "trained": not getattr(backend, "heuristic", True),
+            "reliable": bool(english or not getattr(backend, "heuristic", True) and not langs), "note": note}
+
+
+def clean_caption(text: str | None) -> str | None:
+    """The caption as it will be analyzed: lone surrogates (undecodable bytes from a terminal or a
+    file) replaced, NUL removed; OptionError when longer than MAX_CAPTION_CHARS."""
+    if text is None:
+        return None
+    from ..errors import OptionError
+
+    if len(text) > MAX_CAPTION_CHARS:
+        raise OptionError(f"caption is {len(text):,} characters, over the {MAX_CAPTION_CHARS:,}-character limit "
+                          "(TikTok allows 4,000, Instagram 2,200)")
+    return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
+
+
 def split_caption(text: str) -> tuple[str, list[str]]:
     """(body without hashtags, hashtags lower-cased in order)."""
     tags = [t.lower() for t in HASHTAG_RE.findall(text)]
@@ -82,7 +124,8 @@ def readability(body: str) -> float | None:
 
 
 def caption_features(text: str | None, extra_hashtags: list[str] | None = None, sentiment=None) -> dict:
-    """All caption signals as a flat dict of JSON values. `sentiment` is a backend (default VADER)."""
+    """All caption signals as a flat dict of JSON values. `sentiment` is a backend (default: the
+    trained MiniLM head for English, see `sentiment_of`)."""
     text = unicodedata.normalize("NFC", text or "")
     body, tags = split_caption(text)
     if extra_hashtags:
@@ -94,7 +137,6 @@ def caption_features(text: str | None, extra_hashtags: list[str] | None = None, 
     low = body.lower()
     lang, lang_p = detect_language(body)
     english = lang == "en" or (lang is None)
-    sent = (sentiment or _vader()).predict([body])[0]
     ctas = [k for k, pat in CTA.items() if re.search(pat, low)]
     hooks = [k for k, pat in HOOK_PATTERNS.items() if re.search(pat, first_line_body.lower())]
     emojis = EMOJI_RE.findall(text)
@@ -115,8 +157,7 @@ def caption_features(text: str | None, extra_hashtags: list[str] | None = None, 
         "first_line": first_line_body[:200],
         "over_visible_limit": len(body) > VISIBLE_CHARS,
         "language": lang, "language_confidence": round(lang_p, 3), "english": english,
-        "sentiment": {**sent.as_dict(), "backend": getattr(sentiment, "name", "vader"),
-                      "reliable": english or not getattr(sentiment or _vader(), "heuristic", True)},
+        "sentiment": sentiment_of(body, lang, sentiment),
         "exclamations": text.count("!"), "questions": text.count("?"), "caps_ratio": round(caps_ratio, 3),
         "intensifiers": len(re.findall(INTENSIFIERS, low)),
         "emoji_count": len(emojis), "emoji_only": bool(emojis) and not letters,

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from ..analyzers.caption import CaptionAnalyzer, with_trends
 from ..models.sentiment import get_backend
+from ..schema import Account
 from ..scoring.caption_rules import caption_component
 from ..scoring.virality import score_analysis
-from ..text.caption import caption_features
+from ..text.caption import caption_features, clean_caption
 
 
-def analyze_caption(text: str, followers: float | None = None, sentiment: str = "vader", model: str | None = None) -> dict:
+def analyze_caption(text: str, followers: float | None = None, sentiment: str = "default", model: str | None = None,
+                    account: Account | None = None) -> dict:
+    text = clean_caption(text) or ""
     backend = get_backend(sentiment)
     sig = CaptionAnalyzer().signal(values=with_trends(caption_features(text, sentiment=backend)))
     comp, sugs = caption_component(sig)
@@ -30,7 +33,8 @@ def analyze_caption(text: str, followers: float | None = None, sentiment: str = 
         "unreliable_for_language": v["english_only_signals_unreliable"],
         "signals": v,
     }
-    res = score_analysis([comp], sugs, {"caption": sig}, caption=text, followers=followers, duration_s=None, model=model)
+    res = score_analysis([comp], sugs, {"caption": sig}, caption=text, followers=followers, duration_s=None, model=model,
+                         account=account)
     out["suggestions"] = [s.model_dump() for s in res.suggestions]
     if res.engagement is not None:
         out["predicted_views"] = res.engagement.views.model_dump()

@@ -19,14 +19,39 @@ from ..models.engagement.metrics import (baseline_at, cqr_margin, evaluate_predi
 from ..models.engagement.model import QUANTILES, EngagementModel, today
 
 
-def crossval(posts: list[Post], params: dict | None = None, k: int = 5, log=print, prepared=None) -> dict:
-    """Grouped k-fold CV. Returns OOF raw predictions per variant, conformal margins and metrics."""
-    rows, emb, y = prepared or prepare(posts, (params or {}).get("use_embeddings", True))
+SOURCES = ("broad", "viral")
+
+
+def _source_index(rows) -> dict[str, np.ndarray]:
+    src = np.array(["viral" if r.get("src_viral") == 1.0 else "broad" for r in rows])
+    return {s: np.nonzero(src == s)[0] for s in SOURCES if (src == s).any()}
+
+
+def _fill_from_other_source(cal: dict) -> None:
+    """A target a sample does not label (SMP-Video gives views only) takes the other sample's margin."""
+    for s, c in cal.items():
+        for o in cal.values():
+            for t in TARGETS:
+                if not np.isfinite(c[t]) and np.isfinite(o[t]):
+                    c[t] = o[t]
+            for key, mc in c["missing"].items():
+                for t in TARGETS:
+                    if not np.isfinite(mc[t]) and np.isfinite(o["missing"][key][t]):
+                        mc[t] = o["missing"][key][t]
+
+
+def crossval(posts: list[Post], params: dict | None = None, k: int = 5, log=print, prepared=None,
+             missing_patterns: bool = True) -> dict:
+    """Grouped k-fold CV. Returns OOF raw predictions per variant, conformal margins per kind of sample
+    (broad / viral) and missing-input pattern, and metrics per kind of sample."""
+    rows, emb, y = prepared or prepare(posts, (params or {}).get("use_embeddings", EngagementModel.use_embeddings))
     users = [p.user for p in posts]
     folds = group_folds(users, k)
     oof = {v: {t: np.full((len(rows), 3), np.nan) for t in TARGETS} for v in ("followers", "no_followers")}
     # the same out-of-fold predictions with inputs withheld, for the wider intervals of such posts
     patterns = [c for n in range(1, len(MISSING_GROUPS) + 1) for c in combinations(MISSING_GROUPS, n)]
+    if not missing_patterns:  # quick experiments: only the all-withheld pattern
+        patterns = patterns[-1:]
     oof_missing = {v: {"+".join(c): {t: np.full((len(rows), 3), np.nan) for t in TARGETS} for c in patterns}
                    for v in oof}
     for j, test in enumerate(folds):
@@ -46,31 +71,38 @@ def crossval(posts: list[Post], params: dict | None = None, k: int = 5, log=prin
                 for t in TARGETS:
                     oof_missing[variant]["+".join(c)][t][test] = P[t]
         log(f"fold {j + 1}/{k} done")
-    calib = {v: {t: cqr_margin(oof[v][t], y[t]) for t in TARGETS} for v in oof}
+    by_src = _source_index(rows)
+    calib = {}
     for v in oof:
-        calib[v]["missing"] = {key: {t: max(calib[v][t], cqr_margin(P[t], y[t])) for t in TARGETS}
-                               for key, P in oof_missing[v].items()}
+        calib[v] = {"sources": {}}
+        for s, idx in by_src.items():
+            c = {t: cqr_margin(oof[v][t][idx], y[t][idx]) for t in TARGETS}
+            c["missing"] = {key: {t: max(c[t], cqr_margin(P[t][idx], y[t][idx])) for t in TARGETS}
+                            for key, P in oof_missing[v].items()}
+            calib[v]["sources"][s] = c
+        _fill_from_other_source(calib[v]["sources"])
     lf = np.array([r["log_followers"] for r in rows])
     res = {"calib": calib, "oof": oof, "y": y, "rows": rows, "emb": emb, "folds": folds, "metrics": {}}
     for v in oof:
-        P = oof[v]["views"]
-        # calibrated coverage estimated honestly: margin from the other folds only
-        met = evaluate_predictions(_widen_by_other_folds(P, P, y["views"], folds), y["views"], lf, users)
-        met["coverage_80_uncalibrated"] = float(np.nanmean((y["views"] >= P[:, 0]) & (y["views"] <= P[:, 2])))
-        for t in TARGETS[1:]:
-            met[f"spearman_{t}_rate"] = spearman(oof[v][t][:, 1], y[t])
-        # every optional input withheld: accuracy, and coverage with the complete-input margin vs the
-        # pattern's own margin (both from the other folds only)
-        key = "+".join(MISSING_GROUPS)
-        Pm = oof_missing[v][key]["views"]
-        Pb = _widen_by_other_folds(Pm, P, y["views"], folds)
-        Pw = _widen_by_other_folds(Pm, P, y["views"], folds, also=Pm)
-        mm = evaluate_predictions(Pw, y["views"], lf, users)
-        met["without_" + key.replace("+", "_")] = {
-            "spearman_views": mm["spearman_views"], "mae_log_views": mm["mae_log_views"],
-            "coverage_80": mm["coverage_80"], "interval_width_log10": mm["interval_width_log10"],
-            "coverage_80_if_complete_input_margin": evaluate_predictions(Pb, y["views"], lf, users)["coverage_80"]}
-        res["metrics"][v] = met
+        res["metrics"][v] = {}
+        for s, idx in by_src.items():
+            yv = y["views"][idx]
+            fo = [np.nonzero(np.isin(idx, f))[0] for f in folds]
+            u = [users[i] for i in idx]
+            P = oof[v]["views"][idx]
+            # calibrated coverage estimated honestly: margin from the other folds only
+            met = evaluate_predictions(_widen_by_other_folds(P, P, yv, fo), yv, lf[idx], u)
+            met["coverage_80_uncalibrated"] = float(np.nanmean((yv >= P[:, 0]) & (yv <= P[:, 2])))
+            for t in TARGETS[1:]:
+                met[f"spearman_{t}_rate"] = spearman(oof[v][t][idx, 1], y[t][idx])
+            # every optional input withheld: accuracy, and coverage with the pattern's own margin
+            key = "+".join(MISSING_GROUPS)
+            Pm = oof_missing[v][key]["views"][idx]
+            mm = evaluate_predictions(_widen_by_other_folds(Pm, P, yv, fo, also=Pm), yv, lf[idx], u)
+            met["all_optional_inputs_withheld"] = {
+                "spearman_views": mm["spearman_views"], "mae_log_views": mm["mae_log_views"],
+                "coverage_80": mm["coverage_80"], "interval_width_log10": mm["interval_width_log10"]}
+            res["metrics"][v][s] = met
     return res
 
 
@@ -90,13 +122,17 @@ def _widen_by_other_folds(P: np.ndarray, calib: np.ndarray, y: np.ndarray, folds
 
 def build_reference(cv: dict) -> dict:
     """The Virality Score's reference distribution: out-of-fold predicted relative performance
-    (p50 log10 views minus the follower baseline) of the training posts, per variant."""
-    y = cv["y"]["views"]
-    lf = np.array([r["log_followers"] for r in cv["rows"]])
+    (p50 log10 views minus the follower baseline) of the broad sample's posts, per variant: 50 = a
+    typical post of an account of that size in an ordinary sample, not among posts that went viral."""
+    idx = _source_index(cv["rows"]).get("broad")
+    if idx is None:  # no broad sample: the reference falls back to every post
+        idx = np.arange(len(cv["rows"]))
+    y = cv["y"]["views"][idx]
+    lf = np.array([r["log_followers"] for r in cv["rows"]])[idx]
     base = follower_baseline(lf, y)
-    ref = {"baseline": base, "quantiles": {}, "calibration": {}}
+    ref = {"baseline": base, "quantiles": {}, "calibration": {}, "sample": "broad" if len(idx) < len(cv["rows"]) else "all"}
     for v in ("followers", "no_followers"):
-        p50 = cv["oof"][v]["views"][:, 1]
+        p50 = cv["oof"][v]["views"][idx, 1]
         b = np.array([baseline_at(base, x if v == "followers" else None) for x in lf])
         rel = p50 - b
         ok = np.isfinite(rel)
@@ -114,22 +150,41 @@ def build_reference(cv: dict) -> dict:
     return ref
 
 
-def train_default(data: str, out: str, params: dict | None = None, log=print) -> dict:
+def load_training_posts(data: list[str] | str) -> list[Post]:
+    """Posts with views from one or more files, each file's kind of sample (broad / viral) detected
+    from its columns (SMP-Video's layout: broad; the 2025 trending scrape: viral), and each post given
+    the views of its account's earlier posts as history."""
     from ..models.engagement.data import load_posts
+    from ..models.engagement.features import with_history
 
-    posts = [p for p in load_posts(data) if p.views is not None]
+    files = [data] if isinstance(data, str) else list(data)
+    posts = []
+    for f in files:
+        kind, _, path = f.rpartition("=") if "=" in f and f.split("=", 1)[0] in SOURCES else ("", "", f)
+        posts += [p for p in load_posts(path, source=kind or None) if p.views is not None]
+    return with_history(posts)
+
+
+def train_default(data: list[str] | str, out: str, params: dict | None = None, log=print) -> dict:
+    posts = load_training_posts(data)
+    files = [data] if isinstance(data, str) else list(data)
+    for s in SOURCES:
+        ps = [p for p in posts if p.source == s]
+        if ps:
+            log(f"{s}: {len(ps)} posts, {len({p.user for p in ps})} accounts, "
+                f"{sum(p.content is not None for p in ps)} with content features")
     cv = crossval(posts, params, log=log)
     model = EngagementModel(**(params or {}))
     model.fit(cv["rows"], cv["emb"], cv["y"], calib=cv["calib"])
     model.reference_ = build_reference(cv)
     card = {
-        "model": "engagement-default", "date": today(), "data": f"{data} ({len(posts)} posts, "
-        f"{len({p.user for p in posts})} creators)", "target": "log10(views+1) and log10 per-view rates; quantiles "
+        "model": "engagement-default", "date": today(), "data": {s: f"{sum(p.source == s for p in posts)} posts, "
+        f"{len({p.user for p in posts if p.source == s})} accounts" for s in SOURCES}, "files": files, "target": "log10(views+1) and log10 per-view rates; quantiles "
         f"{list(QUANTILES)}, CQR-calibrated to 80 % coverage", "horizon_days": HORIZON_DAYS,
         "inputs_pre_posting": model.feature_names(True), "excluded_post_hoc": ["likes/comments/shares/saves (outcomes)",
         "sound use count of the creator's own original sound (grows after posting)"],
         "cv": "5-fold grouped by creator", "metrics": cv["metrics"], "params": params or {},
-        "command": f"reelscore train engagement --data {data} --out {out}",
+        "command": "reelscore train engagement " + " ".join(f"--data {f}" for f in files) + f" --out {out}",
         "calibration_of_score": model.reference_["calibration"],
     }
     model.card_ = card

@@ -7,25 +7,38 @@ import numpy as np
 
 from ..errors import ReelscoreError
 from ..models.engagement.data import load_posts
-from ..models.engagement.features import prepare
-from ..models.engagement.metrics import evaluate_predictions
+from ..models.engagement.features import prepare, with_history
+from ..models.engagement.metrics import evaluate_predictions, spearman
 from ..models.engagement.store import load_model, resolve_model_path
 
 
-def evaluate_engagement(data: str, model: str | None = None) -> dict:
-    """Metrics of a trained model on FILE. Never trains on FILE."""
+def evaluate_engagement(data: str, model: str | None = None, source: str | None = None, history: bool = True) -> dict:
+    """Metrics of a trained model on FILE (either layout: the 2025 scrape's or SMP-Video's, account
+    columns optional). Never trains on FILE.
+
+    source: "broad" / "viral" (default: detected from the columns; the 2025 trending scrape's layout is
+    "viral", SMP-Video's and personal exports "broad"): which scale the model predicts on and which
+    calibration its intervals use. history: each post gets the views of its account's earlier posts
+    in FILE as its recent-views input (nothing later than the post itself is used)."""
     path = resolve_model_path(model)
     if path is None:
         raise ReelscoreError("no engagement model found")
     m = load_model(str(path))
-    posts = [p for p in load_posts(data) if p.views is not None]
-    # predict at each post's real age when known (the outcome was read then)
+    posts = [p for p in load_posts(data, source=source) if p.views is not None]
+    if not posts:
+        raise ReelscoreError(f"{data}: no posts with views")
+    if history:
+        with_history(posts)
     rows, emb, y = prepare(posts, m.use_embeddings)
     P = m.predict(rows, emb)["views"]
     lf = np.array([r["log_followers"] for r in rows])
     res = evaluate_predictions(P, y["views"], lf, [p.user for p in posts])
+    res["followers_only_spearman"] = spearman(lf, y["views"])
     res["model"] = str(path)
+    res["sample"] = posts[0].source
     res["followers_known_fraction"] = float(np.isfinite(lf).mean())
+    res["history_used_fraction"] = float(np.mean([bool(p.recent_views) for p in posts]))
+    res["content_features_fraction"] = float(np.mean([p.content is not None for p in posts]))
     return res
 
 

@@ -32,7 +32,15 @@ ALIASES = {
     "music_nused": ["music_nused", "music_uses", "sound_uses"],
     "music_original": ["music_originality", "original_sound", "musicMeta.musicOriginal"],
     "file": ["file", "video_file", "path", "filename"],
+    "following": ["user_nfollowing", "following", "following_count", "authorMeta.following", "followingCount"],
+    "account_likes": ["user_nlikes", "account_likes", "total_likes", "authorMeta.heart", "heartCount"],
+    "n_videos": ["user_nvideos", "n_videos", "video_count", "authorMeta.video", "videoCount"],
+    "log_views_e": ["smp_popularity"],  # SMP-Video: natural log of views (base assumed e, see the model card)
 }
+# SMP-Video's content features (face and audio statistics of the real video), joined by id
+CONTENT_COLUMNS = ("face_frame_rate", "avg_faces_per_frame", "multi_person_ratio", "avg_face_area_ratio",
+                   "max_face_area_ratio", "close_up_ratio", "rms_mean", "rms_std", "zcr_mean", "tempo",
+                   "spectral_centroid_mean", "spectral_rolloff_mean")
 
 
 def parse_count(v) -> float | None:
@@ -119,6 +127,12 @@ class Post:
     music_nused: float | None = None
     music_original: bool | None = None
     file: str | None = None
+    following: float | None = None
+    account_likes: float | None = None
+    n_videos: float | None = None
+    recent_views: list[float] | None = None  # the account's recent posts' views (history)
+    content: dict | None = None  # video content statistics (CONTENT_COLUMNS), when the video was seen
+    source: str = "broad"  # "broad" (an ordinary sample of posts) or "viral" (a scrape of posts that went viral)
 
     @property
     def age_days(self) -> float | None:
@@ -142,21 +156,31 @@ def _get(row: dict, key: str):
 
 def to_post(row: dict) -> Post:
     vid = _get(row, "id")
+    views = parse_count(_get(row, "views"))
+    if views is None and _get(row, "log_views_e") is not None:
+        try:
+            views = float(round(math.exp(float(_get(row, "log_views_e")))))
+        except (TypeError, ValueError, OverflowError):
+            views = None
     return Post(
         user=str(_get(row, "user") or "") or None, followers=parse_count(_get(row, "followers")),
         id=str(vid) if vid is not None else None, caption=str(_get(row, "caption") or ""),
         post_time=parse_time(_get(row, "post_time")), scrape_time=parse_time(_get(row, "scrape_time")),
-        duration=parse_duration(_get(row, "duration")), views=parse_count(_get(row, "views")),
+        duration=parse_duration(_get(row, "duration")), views=views,
         likes=parse_count(_get(row, "likes")), comments=parse_count(_get(row, "comments")),
         shares=parse_count(_get(row, "shares")), saves=parse_count(_get(row, "saves")),
         hashtags=parse_hashtags(_get(row, "hashtags")), music_title=_get(row, "music_title"),
         music_nused=parse_count(_get(row, "music_nused")), music_original=parse_bool(_get(row, "music_original")),
-        file=_get(row, "file"),
+        file=_get(row, "file"), following=parse_count(_get(row, "following")),
+        account_likes=parse_count(_get(row, "account_likes")), n_videos=parse_count(_get(row, "n_videos")),
     )
 
 
-def load_posts(path: str | Path) -> list[Post]:
-    """Posts from a CSV or JSON (a list of objects, or {"posts"|"items"|"data": [...]}, or JSON lines)."""
+def load_posts(path: str | Path, source: str | None = None, content_file: str | Path | None = None) -> list[Post]:
+    """Posts from a CSV or JSON (a list of objects, or {"posts"|"items"|"data": [...]}, or JSON lines).
+
+    source: "broad" or "viral" (see `detect_source`; detected from the columns when None).
+    content_file: SMP-style content features by `vid_id` (default: FILE_content.csv beside a CSV)."""
     p = Path(path)
     if not p.is_file():
         raise InputError(str(path), "no such file")
@@ -180,4 +204,48 @@ def load_posts(path: str | Path) -> list[Post]:
     posts = [to_post(r) for r in rows]
     if not posts:
         raise InputError(str(path), "no posts found")
+    src = source if source in ("broad", "viral") else detect_source(rows)
+    for post in posts:
+        post.source = src
+    content = _content_path(p, content_file)
+    if content is not None:
+        attach_content(posts, Path(content))
     return posts
+
+
+def detect_source(rows: list[dict]) -> str:
+    """"broad" for SMP-Video's layout (account columns, `smp_popularity`) and for personal exports;
+    "viral" for the 2025 trending-page scrape's layout (`vid_scrapeTime` with no account columns)."""
+    keys = set().union(*(r.keys() for r in rows[:50])) if rows else set()
+    if {"smp_popularity", "user_nfollowing"} & keys:
+        return "broad"
+    if {"vid_scrapeTime", "music_nused", "vid_nsave"} <= keys:
+        return "viral"
+    return "broad"
+
+
+def _content_path(p: Path, content_file) -> str | None:
+    if content_file:
+        return str(content_file)
+    cand = p.with_name(p.stem + "_content.csv")
+    return str(cand) if cand.is_file() else None
+
+
+def attach_content(posts: list[Post], path: Path) -> int:
+    """Join SMP-style content features (CONTENT_COLUMNS) onto posts by id; returns the number joined."""
+    by_id = {}
+    with open(path, newline="", encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            vals = {}
+            for c in CONTENT_COLUMNS:
+                try:
+                    vals[c] = float(r[c])
+                except (KeyError, TypeError, ValueError):
+                    vals[c] = float("nan")
+            by_id[r.get("vid_id")] = vals
+    n = 0
+    for p in posts:
+        if p.id in by_id:
+            p.content = by_id[p.id]
+            n += 1
+    return n

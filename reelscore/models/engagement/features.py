@@ -11,7 +11,7 @@ import re
 import numpy as np
 
 from ...text.caption import caption_features
-from .data import Post
+from .data import CONTENT_COLUMNS, Post
 
 HORIZON_DAYS = 14.0
 TARGETS = ("views", "likes", "comments", "shares", "saves")
@@ -21,16 +21,30 @@ ORIGINAL_SOUND = re.compile(r"(nhạc nền|original sound|son original|sonido o
 BASE_FEATURES = [
     "log_followers", "duration_s", "log_age_days", "hour", "weekday",
     "cap_length", "cap_words", "cap_lines", "cap_emoji", "cap_questions", "cap_exclaims", "cap_caps_ratio",
-    "cap_has_cta", "cap_has_hook", "cap_mentions", "cap_sentiment", "cap_lang_vi", "cap_lang_en", "cap_empty",
+    "cap_has_cta", "cap_has_hook", "cap_mentions", "cap_sentiment", "cap_empty",
     "tag_count", "tag_generic", "tag_niche", "tag_mean_len",
     "sound_original", "sound_title_original", "log_sound_uses_borrowed",
+    # what a creator knows of the account (all optional)
+    "log_following", "log_account_likes", "log_videos", "log_likes_per_video",
+    # the account's earlier posts: log10 median views and how many
+    "log_recent_views", "recent_n",
+    # which kind of sample a training post came from: 1 = the 2025 scrape of posts that went viral,
+    # 0 = a broad sample (SMP-Video). Always 0 at prediction time: predictions are on the broad scale.
+    "src_viral",
 ]
+# video content statistics with SMP-Video's definitions (faces: MTCNN in SMP, Haar here; audio: librosa
+# definitions recomputed from reelscore's decoded audio), see models/engagement/content.py
+CONTENT_FEATURES = ["c_" + c for c in CONTENT_COLUMNS]
+BASE_FEATURES += CONTENT_FEATURES
 # learned from the training posts (hashtag and sound trends), see model.TrendTable
 TREND_FEATURES = ["trend_tag_max", "trend_tag_mean", "trend_tag_known", "trend_sound", "trend_sound_posts"]
 # learned from the training captions (character n-gram TF-IDF + ridge), see model.TextModel
 TEXT_FEATURES = ["cap_text_score"]
 GROUPS = {
-    "account": ["log_followers"],
+    "account": ["log_followers", "log_following", "log_account_likes", "log_videos", "log_likes_per_video",
+                "log_recent_views", "recent_n"],
+    "faces": [c for c in CONTENT_FEATURES if "face" in c or "close_up" in c or "person" in c],
+    "audio": [c for c in CONTENT_FEATURES if not ("face" in c or "close_up" in c or "person" in c)],
     "timing": ["log_age_days", "hour", "weekday"],
     "format": ["duration_s"],
     "caption": [f for f in BASE_FEATURES if f.startswith("cap_")] + TEXT_FEATURES + [f"emb_{i}" for i in range(N_EMBED)],
@@ -42,6 +56,9 @@ MISSING_GROUPS = {
     "duration": ["duration_s"],
     "post_time": ["hour", "weekday"],
     "sound": ["sound_original", "sound_title_original", "log_sound_uses_borrowed"],
+    "account": ["log_following", "log_account_likes", "log_videos", "log_likes_per_video"],
+    "history": ["log_recent_views", "recent_n"],
+    "content": CONTENT_FEATURES,
 }
 
 
@@ -95,7 +112,6 @@ def post_features(p: Post, cap: dict | None = None, age_days: float | None = Non
         "cap_exclaims": float(cap["exclamations"]), "cap_caps_ratio": float(cap["caps_ratio"]),
         "cap_has_cta": float(cap["has_cta"]), "cap_has_hook": float(cap["has_hook"]),
         "cap_mentions": float(len(cap["mentions"])), "cap_sentiment": float(cap["sentiment"]["compound"]),
-        "cap_lang_vi": float(cap["language"] == "vi"), "cap_lang_en": float(cap["language"] == "en"),
         "cap_empty": float(cap["empty"]),
         "tag_count": float(len(tags)), "tag_generic": float(len(cap["generic_hashtags"])),
         "tag_niche": float(cap["niche_hashtag_count"]),
@@ -104,11 +120,37 @@ def post_features(p: Post, cap: dict | None = None, age_days: float | None = Non
         "sound_title_original": float(bool(ORIGINAL_SOUND.search(p.music_title or ""))) if p.music_title else nan,
         "log_sound_uses_borrowed": _log(p.music_nused) if p.music_original is False else nan,
         "log_sound_uses_any": _log(p.music_nused),
+        "log_following": _log(p.following), "log_account_likes": _log(p.account_likes),
+        "log_videos": _log(p.n_videos),
+        "log_likes_per_video": (_log(p.account_likes / p.n_videos) if p.account_likes is not None and p.n_videos
+                                else nan),
+        "log_recent_views": (math.log10(1 + float(np.median(p.recent_views))) if p.recent_views else nan),
+        "recent_n": float(len(p.recent_views)) if p.recent_views else nan,
+        "src_viral": 1.0 if p.source == "viral" else 0.0,
+        **{"c_" + c: float((p.content or {}).get(c, nan)) for c in CONTENT_COLUMNS},
         # keys for the trend table (not model inputs themselves)
         "_tags": sorted(set(tags)), "_user": p.user, "_text": post_text(p),
         "_sound": (p.music_title or "").strip().lower() or None if p.music_original is not True else None,
     }
     return f
+
+
+def with_history(posts: list[Post], max_recent: int = 10) -> list[Post]:
+    """Give each post without `recent_views` the views of the same account's *earlier* posts in the
+    list (by post time; at most `max_recent`, most recent first): the history a creator would have
+    had before posting. Posts without a time or an account get none (no look-ahead)."""
+    by: dict[str, list[Post]] = {}
+    for p in posts:
+        if p.user and p.post_time is not None and p.views is not None:
+            by.setdefault(p.user, []).append(p)
+    for p in posts:
+        if p.recent_views is not None or not p.user or p.post_time is None:
+            continue
+        prev = sorted((q for q in by.get(p.user, []) if q.post_time < p.post_time), key=lambda q: q.post_time,
+                      reverse=True)[:max_recent]
+        if prev:
+            p.recent_views = [q.views for q in prev]
+    return posts
 
 
 def prepare(posts: list[Post], use_embeddings: bool = True, age_days: float | None = None):

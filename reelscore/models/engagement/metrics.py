@@ -19,6 +19,8 @@ def cqr_margin(P: np.ndarray, y: np.ndarray, coverage: float = 0.8) -> float:
     ok = np.isfinite(y)
     E = np.maximum(P[ok, 0] - y[ok], y[ok] - P[ok, 2])
     n = len(E)
+    if n == 0:
+        return float("nan")  # nothing to calibrate on (e.g. no likes in a sample that gives only views)
     q = min(1.0, coverage * (1 + 1 / n))
     return float(np.quantile(E, q))
 

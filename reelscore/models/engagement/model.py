@@ -19,6 +19,15 @@ import numpy as np
 from .features import BASE_FEATURES, N_EMBED, TARGETS, TEXT_FEATURES, TREND_FEATURES, missing_key
 from .metrics import baseline_at
 
+FORMAT = "reelscore-engagement-2"
+# the inputs of models saved before files recorded their layout
+LEGACY_BASE = [
+    "log_followers", "duration_s", "log_age_days", "hour", "weekday",
+    "cap_length", "cap_words", "cap_lines", "cap_emoji", "cap_questions", "cap_exclaims", "cap_caps_ratio",
+    "cap_has_cta", "cap_has_hook", "cap_mentions", "cap_sentiment", "cap_lang_vi", "cap_lang_en", "cap_empty",
+    "tag_count", "tag_generic", "tag_niche", "tag_mean_len",
+    "sound_original", "sound_title_original", "log_sound_uses_borrowed",
+]
 TREND_SHRINK = 5.0  # pseudo-posts pulling a hashtag's/sound's mean residual toward 0
 
 
@@ -160,6 +169,8 @@ class EngagementModel:
     min_child_samples: int = 30
     use_embeddings: bool = False  # MiniLM caption components lowered grouped-CV Spearman (0.294 vs 0.309)
     seed: int = 0
+    drop_features: tuple = ()  # inputs left out (ablations: e.g. the content features)
+    augment: bool = True  # broad posts copied with optional inputs withheld (see _augment_missing)
 
     # ---- features -------------------------------------------------------------------
     def feature_names(self, followers: bool) -> list[str]:
@@ -169,14 +180,14 @@ class EngagementModel:
         names = [f for f in BASE_FEATURES if followers or f != "log_followers"] + TREND_FEATURES + TEXT_FEATURES
         if self.use_embeddings:
             names += [f"emb_{i}" for i in range(N_EMBED)]
-        return names
+        return [n for n in names if n not in set(self.drop_features)]
 
     def _legacy_layout(self) -> dict[str, list[str]]:
         """Feature layout of a file saved without one: today's, less the text score if its trees
         have one input fewer (models from before the text score)."""
         out = {}
         for v in ("followers", "no_followers"):
-            names = self.feature_names(v == "followers")
+            names = [f for f in LEGACY_BASE if v == "followers" or f != "log_followers"] + TREND_FEATURES + TEXT_FEATURES
             n = self.boosters_[f"{v}|views|0.5"].num_feature()
             out[v] = names if n == len(names) else [f for f in names if f not in TEXT_FEATURES]
         return out
@@ -219,7 +230,7 @@ class EngagementModel:
         return Z
 
     # ---- training ---------------------------------------------------------------------
-    def _booster(self, X, y, alpha: float):
+    def _booster(self, X, y, alpha: float, w=None):
         import lightgbm as lgb
 
         # the median uses the Huber loss (better ranking here: Spearman 0.330 vs 0.321 in grouped CV);
@@ -227,26 +238,56 @@ class EngagementModel:
         params = dict(objective="huber" if alpha == 0.5 else "quantile", alpha=0.9 if alpha == 0.5 else alpha, learning_rate=self.learning_rate, num_leaves=self.num_leaves,
                       min_child_samples=self.min_child_samples, subsample=0.8, subsample_freq=1,
                       colsample_bytree=0.8, reg_lambda=1.0, verbose=-1, seed=self.seed, num_threads=1)
-        return lgb.train(params, lgb.Dataset(X, y), num_boost_round=self.n_estimators)
+        return lgb.train(params, lgb.Dataset(X, y, weight=w), num_boost_round=self.n_estimators)
 
     def fit(self, rows: list[dict], emb: np.ndarray | None, y: dict[str, np.ndarray],
             calib: dict[str, dict[str, float]] | None = None) -> "EngagementModel":
         """Fit both variants. `calib` = conformal margins per variant/target (from `crossval`)."""
         if self.use_embeddings:
             self.fit_projection(emb)
-        self.trends_ = TrendTable.fit(rows, y["views"])
+        # hashtag/sound trends and the caption text model learn what goes with more views *within* a
+        # kind of sample: views centred on their sample's mean, so neither learns "looks like the
+        # viral scrape" (e.g. its language) as a sign of quality
+        yc = _centred_by_source(rows, y["views"])
+        self.trends_ = TrendTable.fit(rows, yc)
         texts = [r.get("_text", "") for r in rows]
-        self.text_ = TextModel.fit(texts, y["views"])
-        oof_text = TextModel.out_of_fold(texts, y["views"], [r.get("_user") for r in rows])
+        self.text_ = TextModel.fit(texts, yc)
+        oof_text = TextModel.out_of_fold(texts, yc, [r.get("_user") for r in rows])
         self.boosters_ = {}
         for variant, fol in (("followers", True), ("no_followers", False)):
             X = self.matrix(rows, emb, fol, loo=True, text_scores=oof_text)
+            X, Y, W = self._augment_missing(rows, X, y, fol)
             for t in TARGETS:
-                ok = np.isfinite(y[t])
+                ok = np.isfinite(Y[t])
                 for q in QUANTILES if t == "views" else (0.1, 0.5, 0.9):
-                    self.boosters_[f"{variant}|{t}|{q}"] = self._booster(X[ok], y[t][ok], q)
+                    self.boosters_[f"{variant}|{t}|{q}"] = self._booster(X[ok], Y[t][ok], q, W[ok])
         self.calib_ = calib or {}
         return self
+
+    # the broad sample always has account columns and content features, the viral scrape never: left
+    # alone, the trees would read "inputs missing" as "a post that went viral". Copies of the broad
+    # posts with those inputs withheld (weight AUG_WEIGHT each) teach what a creator who gives only a
+    # follower count, or a caption without a video, should expect on the broad scale.
+    AUG_PATTERNS = (("account", "history"), ("content",), ("account", "history", "content"))
+    AUG_WEIGHT = 0.5
+
+    def _augment_missing(self, rows, X, y, followers: bool):
+        from .features import MISSING_GROUPS
+
+        names = self.feature_names(followers)
+        col = {n: j for j, n in enumerate(names)}
+        broad = np.array([r.get("src_viral", 0.0) != 1.0 for r in rows])
+        if not self.augment or not broad.any() or broad.all():
+            return X, y, np.ones(len(X))
+        parts, ys, ws = [X], [y], [np.ones(len(X))]
+        for pat in self.AUG_PATTERNS:
+            cols = [col[c] for g in pat for c in MISSING_GROUPS[g] if c in col]
+            Xa = X[broad].copy()
+            Xa[:, cols] = np.nan
+            parts.append(Xa)
+            ys.append({t: v[broad] for t, v in y.items()})
+            ws.append(np.full(int(broad.sum()), self.AUG_WEIGHT))
+        return np.vstack(parts), {t: np.concatenate([d[t] for d in ys]) for t in y}, np.concatenate(ws)
 
     # ---- prediction ---------------------------------------------------------------------
     def predict(self, rows: list[dict], emb: np.ndarray | None, raw: bool = False) -> dict[str, np.ndarray]:
@@ -267,13 +308,25 @@ class EngagementModel:
                 if t == "views" and getattr(self, "personal_", None):
                     P += self.personal_["offset"]
                 if not raw:
-                    base = self.calib_.get(variant, {}).get(t, 0.0)
-                    miss = self.calib_.get(variant, {}).get("missing", {})
-                    m = np.array([max(base, miss.get(missing_key(r), {}).get(t, base)) for r in sub])
+                    m = np.array([self.margin(variant, t, r) for r in sub])
                     P[:, 0] -= m
                     P[:, 2] += m
                 out[t][mask] = P
         return out
+
+    def uses_content(self) -> bool:
+        """Trained with video content statistics (faces, audio) as inputs."""
+        return any(n.startswith("c_") for n in self.feature_names(True))
+
+    def margin(self, variant: str, target: str, row: dict) -> float:
+        """The conformal margin (log10) for a row: calibrated on its kind of sample (broad or viral) and
+        its pattern of missing inputs, never narrower than with complete inputs."""
+        cal = self.calib_.get(variant, {})
+        if "sources" in cal:  # per-sample calibration (models from v2 on)
+            src = "viral" if row.get("src_viral") == 1.0 else "broad"
+            cal = cal["sources"].get(src) or next(iter(cal["sources"].values()))
+        base = cal.get(target, 0.0)
+        return max(base, cal.get("missing", {}).get(missing_key(row), {}).get(target, base))
 
     def baseline(self, log_followers: float | None) -> float:
         """Median log10 views of training posts of accounts of that size (the score's "typical")."""
@@ -292,8 +345,9 @@ class EngagementModel:
 
     # ---- persistence --------------------------------------------------------------------
     def save(self, path: str | Path, card: dict | None = None) -> None:
-        d = {"format": "reelscore-engagement-1", "params": {k: getattr(self, k) for k in
-             ("n_estimators", "learning_rate", "num_leaves", "min_child_samples", "use_embeddings", "seed")},
+        d = {"format": FORMAT, "params": {k: getattr(self, k) for k in
+             ("n_estimators", "learning_rate", "num_leaves", "min_child_samples", "use_embeddings", "seed",
+                "drop_features", "augment")},
              "boosters": {k: b.model_to_string() for k, b in self.boosters_.items()},
              "calib": self.calib_, "card": card or getattr(self, "card_", {}),
              "reference": getattr(self, "reference_", None), "personal": getattr(self, "personal_", None),
@@ -316,7 +370,7 @@ class EngagementModel:
 
         with gzip.open(path, "rt", encoding="utf-8") as f:
             d = json.load(f)
-        if d.get("format") != "reelscore-engagement-1":
+        if d.get("format") not in ("reelscore-engagement-1", FORMAT):
             raise ValueError(f"{path}: not a reelscore engagement model")
         m = cls(**d["params"])
         m.boosters_ = {k: lgb.Booster(model_str=s) for k, s in d["boosters"].items()}
@@ -332,6 +386,16 @@ class EngagementModel:
             m.emb_mean_ = np.asarray(d["emb_mean"])
             m.emb_components_ = np.asarray(d["emb_components"])
         return m
+
+
+def _centred_by_source(rows: list[dict], y: np.ndarray) -> np.ndarray:
+    src = np.array([r.get("src_viral", 0.0) == 1.0 for r in rows])
+    out = y.astype(float).copy()
+    for m in (src, ~src):
+        ok = m & np.isfinite(out)
+        if ok.any():
+            out[m] -= np.mean(out[ok])
+    return out
 
 
 def today() -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from ...errors import ReelscoreError
+from ...errors import OptionError, display
 from ...paths import bundled, user_models_dir
 
 DEFAULT_MODEL = "engagement_default.json.gz"
@@ -20,14 +20,27 @@ def resolve_model_path(model: str | None) -> Path | None:
     q = user_models_dir() / f"{model}.json.gz"
     if q.is_file():
         return q
-    raise ReelscoreError(f"engagement model {model!r} not found (looked for a file and for {q})")
+    raise OptionError(f"--model {display(model)}: engagement model not found (looked for a file and for {display(q)})")
+
+
+def load_model(path: str):
+    """The model in `path` (cached per file version); OptionError when it is not a reelscore model."""
+    p = Path(path)
+    try:
+        st = p.stat()
+    except OSError as e:
+        raise OptionError(f"--model {display(path)}: cannot be read ({e.strerror})") from None
+    return _load(str(p), st.st_mtime_ns, st.st_size)
 
 
 @lru_cache(maxsize=4)
-def load_model(path: str):
+def _load(path: str, _mtime: int, _size: int):
     from .model import EngagementModel
 
-    return EngagementModel.load(path)
+    try:
+        return EngagementModel.load(path)
+    except Exception as e:  # not gzip, not JSON, wrong layout, damaged trees
+        raise OptionError(f"--model {display(path)}: not a reelscore engagement model ({type(e).__name__})") from None
 
 
 def personal_models() -> list[Path]:
