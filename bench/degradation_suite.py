@@ -15,22 +15,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-# degradation -> components that must be lower than in the control
-EXPECT = {
-    "blur": ["sharpness", "frame_quality"],
-    "low_bitrate": ["technical", "frame_quality"],
-    "downscale4": ["sharpness", "technical"],
-    "noise": ["technical", "frame_quality"],
-    "dark": ["exposure"],
-    "overexpose": ["exposure"],
-    "letterbox": ["format"],
-    "mute": ["audio"],
-    "clip_audio": ["audio"],
-    "black_start": ["hook"],
-    "frozen_start": ["hook"],
-    "frozen": ["motion", "pacing"],
-    "loop": [],
-}
+from reelscore.samples import AUDIO_DEGRADATIONS as AUDIO_KINDS  # noqa: E402
+from reelscore.samples import DEGRADATION_EXPECT as EXPECT  # noqa: E402
+
 CAPTION = "3 coffee tips nobody tells you ☕ Save this for later! #coffee #barista"
 
 
@@ -48,13 +35,14 @@ def run(sources: list[Path], followers: float = 12000, seconds: float = 8.0, out
             for kind in ["control"] + [k for k in EXPECT if not only or k in only]:
                 f = degrade(src, Path(d) / f"{src.stem}-{kind}.mp4", kind, max_seconds=seconds)
                 a = reelscore.analyze(f, caption=CAPTION, followers=followers, config=cfg)
-                rows[kind] = {"score": a.score, "views_p50": a.engagement.views.p50 if a.engagement else None,
+                rows[kind] = {"score": a.score, "has_audio": a.media.has_audio, "views_p50": a.engagement.views.p50 if a.engagement else None,
                               "components": {c.name: c.score for c in a.components if c.score is not None},
                               "contributions": {c.name: c.contribution for c in a.components}}
             res["sources"][src.name] = rows
             c0 = rows["control"]
+            has_audio = rows["control"]["has_audio"]
             for kind, exp in EXPECT.items():
-                if kind not in rows:
+                if kind not in rows or (kind in AUDIO_KINDS and not has_audio):
                     continue
                 r = rows[kind]
                 res["checks"].append({"source": src.name, "degradation": kind, "what": "overall score not higher",

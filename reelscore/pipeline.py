@@ -44,7 +44,9 @@ def analyze(path: str | os.PathLike, caption: str | None = None, *, followers: f
                                       n_videos=n_videos, recent_views=recent_views)
     cfg = config or AnalysisConfig()
     caption = clean_caption(caption)
-    mpath = resolve_model_path(model)  # a wrong --model fails now, not after the analysis
+    vivit = vivit_checkpoint(model)  # a ViViT trained with `train vivit --name NAME`
+    engagement_model = None if (vivit is not None and not has_engagement_model(model)) else model
+    mpath = resolve_model_path(engagement_model)  # a wrong --model fails now, not after the analysis
     if mpath is not None:
         load_model(str(mpath))
     if best_frame_path is not None:  # refuse an unusable destination before any work
@@ -55,7 +57,7 @@ def analyze(path: str | os.PathLike, caption: str | None = None, *, followers: f
     info = probe(path, cfg.max_file_bytes, cfg.min_side_px)
     timings["probe"] = time.perf_counter() - t0
     analyzers = all_analyzers(cfg.analyzers)
-    ctx = Context(caption=caption, debug=debug)
+    ctx = Context(caption=caption, debug=debug, vivit=str(vivit) if vivit else None)
     cache = SignalCache(Path(cache_dir) / "signals" if cache_dir else None) if cfg.use_cache else None
     fp = cfg.fingerprint()
     vkey = video_key(path) if cache else None
@@ -64,7 +66,7 @@ def analyze(path: str | os.PathLike, caption: str | None = None, *, followers: f
     for a in analyzers:
         hit = None
         if cache and not a.reads_caption:
-            hit = cache.get(vkey, a.name, a.version, fp)
+            hit = cache.get(vkey, a.name, a.cache_version(ctx), fp)
         if hit is not None:
             signals[a.name] = hit
         else:
@@ -88,14 +90,14 @@ def analyze(path: str | os.PathLike, caption: str | None = None, *, followers: f
         sig = a.run(media, ctx)
         signals[a.name] = sig
         if cache and not a.reads_caption:
-            cache.put(vkey, sig, fp)
+            cache.put(vkey, sig.model_copy(update={"version": a.cache_version(ctx)}), fp)
     timings["analyzers"] = time.perf_counter() - t0
     for name, sig in signals.items():
         timings[f"analyzer.{name}"] = 0.0 if sig.cached else sig.seconds
     t0 = time.perf_counter()
     components, suggestions = build_components(signals)
     result = score_analysis(components, suggestions, signals, caption=caption, followers=account.followers,
-                            duration_s=info.analyzed_s or info.duration_s, model=model, account=account)
+                            duration_s=info.analyzed_s or info.duration_s, model=engagement_model, account=account)
     timings["scoring"] = time.perf_counter() - t0
     best = choose_best_frame(signals)
     if best is not None and best_frame_path is not None and media is not None:
@@ -105,10 +107,31 @@ def analyze(path: str | os.PathLike, caption: str | None = None, *, followers: f
     notes += [f"{n}: {s.error}" for n, s in signals.items() if s.error]
     return Analysis(
         reelscore_version=__version__, score=result.score, score_definition=result.definition,
+        score_baseline=result.baseline,
         components=result.components, suggestions=result.suggestions, engagement=result.engagement,
         best_frame=best, media=info, caption=caption, signals=signals,
         timings={k: round(v, 4) for k, v in timings.items()}, versions=versions(), notes=notes + result.notes,
     )
+
+def vivit_checkpoint(model: str | None):
+    """The ViViT checkpoint `<models dir>/NAME.vivit.pt` (or a `.vivit.pt` path) named by --model, or None."""
+    from .paths import user_models_dir
+
+    if not model:
+        return None
+    p = Path(model)
+    if p.name.endswith(".vivit.pt") and p.is_file():
+        return p
+    q = user_models_dir() / f"{model}.vivit.pt"
+    return q if q.is_file() else None
+
+
+def has_engagement_model(model: str | None) -> bool:
+    try:
+        return resolve_model_path(model) is not None
+    except OptionError:
+        return False
+
 
 def make_account(**kw) -> Account:
     """A validated `Account` (OptionError naming the input when a value is not a finite count)."""

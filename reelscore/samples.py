@@ -111,6 +111,23 @@ def synth_audio(seconds: float, sr: int, kind: str, start: float = 0.0, bpm: flo
     return np.clip(a, -1, 1).astype(np.float32)
 
 
+# degradation -> the components it must lower (and the overall score must not rise)
+DEGRADATION_EXPECT = {
+    "blur": ["sharpness", "frame_quality"],
+    "low_bitrate": ["technical", "frame_quality"],
+    "downscale4": ["sharpness", "technical"],
+    "noise": ["technical"],
+    "dark": ["exposure"],
+    "overexpose": ["exposure"],
+    "letterbox": ["format"],
+    "mute": ["audio"],
+    "clip_audio": ["audio"],
+    "black_start": ["hook"],
+    "frozen_start": ["hook"],
+    "frozen": ["motion", "pacing"],
+    "loop": [],
+}
+AUDIO_DEGRADATIONS = ("mute", "clip_audio")  # not applicable to sources without sound
 DEGRADATIONS = ("control", "blur", "low_bitrate", "downscale4", "noise", "dark", "overexpose", "letterbox",
                 "mute", "clip_audio", "black_start", "frozen_start", "frozen", "loop")
 
@@ -125,7 +142,7 @@ def degrade(src: str | Path, dst: str | Path, kind: str, max_seconds: float = 12
     if kind not in DEGRADATIONS:
         raise ValueError(f"unknown degradation {kind!r}; known: {', '.join(DEGRADATIONS)}")
     rng = np.random.default_rng(seed)
-    frames, times, audio, sr, fps = [], [], [], 44100, 30.0
+    frames, audio, sr, fps = [], [], 44100, 30.0
     with av.open(str(src)) as inp:
         vs = inp.streams.video[0]
         fps = float(vs.average_rate or 30)

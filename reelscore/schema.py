@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: score_baseline, engagement.inputs_used/scale, Account (additive)
 
 Json = Any  # values are JSON scalars, lists or dicts
 
@@ -167,6 +167,8 @@ class Analysis(_Model):
     reelscore_version: str
     score: float = Field(ge=0, le=100, description="Virality Score, 0-100")
     score_definition: str
+    score_baseline: float | None = Field(None, description="the score with every shown factor at its average; "
+                                         "score = score_baseline + the sum of the components' contributions")
     components: list[Component]
     suggestions: list[Suggestion] = Field(default_factory=list)
     engagement: EngagementPrediction | None = None

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import MEDIA, need
+
 
 FAST = ["--analyzers", "format,exposure,caption"]
 

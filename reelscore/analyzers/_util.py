@@ -62,3 +62,21 @@ def robust_diffs(grays: list[np.ndarray]) -> np.ndarray:
         d = np.abs(b - a)
         out.append(float((d * (d > tau)).mean()))
     return np.asarray(out)
+
+
+def borders(y: np.ndarray, thresh: float = 16.0) -> tuple[float, float]:
+    """(letterbox fraction of height, pillarbox fraction of width) of near-black uniform bars."""
+    def run(profile_mean, profile_std):
+        n = 0
+        for m, s in zip(profile_mean, profile_std):
+            if m < thresh and s < 6:
+                n += 1
+            else:
+                break
+        return n
+
+    rm, rs = y.mean(1), y.std(1)
+    cm, cs = y.mean(0), y.std(0)
+    top, bot = run(rm, rs), run(rm[::-1], rs[::-1])
+    left, right = run(cm, cs), run(cm[::-1], cs[::-1])
+    return (top + bot) / y.shape[0], (left + right) / y.shape[1]

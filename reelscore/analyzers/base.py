@@ -22,6 +22,7 @@ class Context:
 
     caption: str | None = None
     debug: bool = False
+    vivit: str | None = None  # path of the trained ViViT checkpoint selected with --model, if any
 
 
 class Analyzer(ABC):
@@ -35,6 +36,11 @@ class Analyzer(ABC):
     video_only: ClassVar[bool] = False  # not applicable to still images
     needs_audio: ClassVar[bool] = False
     reads_caption: ClassVar[bool] = False
+
+    def cache_version(self, ctx: Context) -> str:
+        """The version its cached signals are filed under (an analyzer whose output depends on a
+        selected model adds the model's identity)."""
+        return self.version
 
     def available(self) -> tuple[bool, str]:
         """(usable here, detail such as the weights path or what is missing)."""

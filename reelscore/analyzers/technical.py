@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 
 from ..schema import Evidence
-from ._util import luma
+from ._util import borders, luma
 from .base import Analyzer, Context, register
 
 
@@ -54,24 +54,6 @@ def banding(y: np.ndarray) -> float:
     steps = smooth & (raw >= 1.0) & (raw <= 3.0)
     flat = smooth & (raw < 0.5)
     return float(min(1.0, (steps.mean() + 1e-6) / (smooth.mean()) * flat.mean() / max(smooth.mean(), 1e-6)))
-
-
-def borders(y: np.ndarray, thresh: float = 16.0) -> tuple[float, float]:
-    """(letterbox fraction of height, pillarbox fraction of width) of near-black uniform bars."""
-    def run(profile_mean, profile_std):
-        n = 0
-        for m, s in zip(profile_mean, profile_std):
-            if m < thresh and s < 6:
-                n += 1
-            else:
-                break
-        return n
-
-    rm, rs = y.mean(1), y.std(1)
-    cm, cs = y.mean(0), y.std(0)
-    top, bot = run(rm, rs), run(rm[::-1], rs[::-1])
-    left, right = run(cm, cs), run(cm[::-1], cs[::-1])
-    return (top + bot) / y.shape[0], (left + right) / y.shape[1]
 
 
 def upscale_ratio(y: np.ndarray) -> float:

@@ -121,6 +121,22 @@ def _vsfa(path):
     return net.eval()
 
 
+def _vivit(path):
+    from .vivit import ViViTRegressor
+
+    return ViViTRegressor.load(path)
+
+
+def _probe_vivit(m):
+    import numpy as np
+
+    c = m.config
+    x = (np.zeros((1, c.frames, 3, c.image_size, c.image_size), np.float32) if c.tokens == "patches"
+         else np.zeros((1, c.frames, c.feature_dim), np.float32))
+    a = np.zeros((1, c.frames, 16), np.float32) if c.audio else None
+    return m.predict(x, a)
+
+
 def _silero(_path):
     from silero_vad import load_silero_vad
 
@@ -214,6 +230,11 @@ def _specs() -> list[ModelSpec]:
                   "RGB image, 224 px", "inside the checkpoint (`card`)", "yours", "NIMA aesthetics you trained "
                   "with `reelscore train nima` on AVA votes; picked up first when present", _own_nima,
                   _probe_nima_torch, lambda: _if_file(user_models_dir() / "nima-ava.pt")),
+        ModelSpec("vivit", "virality", "ViViT factorised encoder (+ audio tokens)", "user", True,
+                  "8 frames from the shared decode (EfficientNet-Lite0 features or 64 px patches) + log-mel audio tokens",
+                  CARDS + "#vivit", "yours", "the seed's virality model, trained on your own videos with "
+                  "`reelscore train vivit --history posts.csv --videos DIR --name NAME`; no published weights exist",
+                  _vivit, _probe_vivit, None),
         ModelSpec("silero-vad", "speech", "silero-vad (ONNX)", "package", True, "mono 8/16 kHz audio",
                   "silero-vad package", "MIT", "speech activity", _silero, _probe_silero),
         ModelSpec("pp-ocr", "ocr", "PP-OCR det + rec (ONNX)", "package", True, "RGB frame", "rapidocr-onnxruntime package",

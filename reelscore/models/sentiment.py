@@ -106,6 +106,22 @@ class TransformersBackend:
         return out
 
 
+# emoji read as words by the sentence encoder (it was trained on text; an emoji alone can flip its reading)
+EMOJI_WORDS = {**EMOJI_FIXES, "😍": " love it ", "🥰": " love ", "❤️": " love ", "❤": " love ", "😘": " love ",
+               "🔥": " awesome ", "😂": " haha funny ", "🤣": " haha funny ", "👍": " good ", "😊": " happy ",
+               "😁": " happy ", "😀": " happy ", "😭": " crying ", "😢": " sad ", "😞": " disappointed ",
+               "🙏": " thank you ", "💯": " perfect ", "🎉": " celebrate ", "😎": " cool ", "👏": " great ",
+               "😱": " shocked ", "🤯": " mind blown ", "💪": " strong ", "🥲": " bittersweet "}
+
+
+def encoder_text(t: str) -> str:
+    """What the sentence encoder reads: emoji replaced by the words they stand for."""
+    for e, w in EMOJI_WORDS.items():
+        if e in t:
+            t = t.replace(e, w)
+    return " ".join(t.split())
+
+
 NEGATORS = {"not", "no", "never", "nothing", "nobody", "none", "neither", "nor", "cannot", "without"}
 EMOJI_RE = r"[\U0001F000-\U0001FAFF\u2600-\u27BF]"
 SURFACE = ["log_chars", "tokens", "exclaims", "questions", "caps_ratio", "emoji", "lex_pos_sum", "lex_neg_sum",
@@ -238,7 +254,8 @@ class MiniLMSentiment:
 
         texts = [t or "" for t in texts]
         vres = self.vader.predict(texts)
-        r = self.head.predict_rating(embed(texts), vader_features(vres), surface_features(texts, self.vader))
+        r = self.head.predict_rating(embed([encoder_text(t) for t in texts]), vader_features(vres),
+                                     surface_features(texts, self.vader))
         out = []
         for x, t, v in zip(r, texts, vres):
             if not t.strip():

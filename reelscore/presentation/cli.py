@@ -410,6 +410,30 @@ def train_sentiment(data, out):
     click.echo(json.dumps(card["metrics_cv"], indent=2))
 
 
+@train.command("vivit")
+@click.option("--history", required=True, type=click.Path(exists=True, dir_okay=False), help="Your posts export (CSV/JSON).")
+@click.option("--videos", required=True, type=click.Path(exists=True, file_okay=False), help="Folder with those posts' videos.")
+@click.option("--name", default="vivit", show_default=True, help="Save as NAME (use with --model NAME).")
+@click.option("--target", type=click.Choice(["relative", "trending"]), default="relative", show_default=True,
+              help="relative = log views vs the account's typical post; trending = above twice that (yes/no).")
+@click.option("--tokens", type=click.Choice(["backbone", "patches"]), default="backbone", show_default=True,
+              help="Frame tokens: frozen EfficientNet-Lite0 features (default) or raw patches (as in the paper).")
+@click.option("--no-audio", is_flag=True, help="Video tokens only (no audio variant).")
+@click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True)
+@click.option("--epochs", type=int, default=60, show_default=True)
+@click.option("--resume", is_flag=True, help="Continue from the last checkpoint of NAME.")
+@click.option("--force", is_flag=True, help="Save even if it does not beat the baseline without video.")
+def train_vivit(history, videos, name, target, tokens, no_audio, device, epochs, resume, force):
+    """Train a ViViT on your own videos (time-ordered validation, baseline without video beside it)."""
+    from ..workflows.vivit import train_vivit as run
+
+    res = run(history, videos, name=name, target=target, tokens=tokens, device=device, epochs=epochs, force=force,
+              resume=resume, audio=not no_audio, log=lambda m: click.echo(f"  {m}", err=True))
+    click.echo(json.dumps(res, indent=2))
+    if res.get("refused"):
+        raise OptionError(res["refused"])
+
+
 @train.command("quality")
 @click.option("--labels", required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--images", required=True, type=click.Path(exists=True, file_okay=False))

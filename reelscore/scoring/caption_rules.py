@@ -69,9 +69,19 @@ def caption_component(sig: Signal | None) -> tuple[Component | None, list[Sugges
     if v["body_length"] > 2200:
         score -= 10
         sug.append(Suggestion(component="caption", message="The caption is over Instagram's 2,200-character limit; shorten it.", target="whole caption", priority=1))
+    issues = v.get("clarity_issues", [])
+    if issues:
+        score -= 30 * len(issues)
+        reasons.append("unclear: " + ", ".join(i.replace("_", " ") for i in issues))
+        msg = {"gibberish": "The caption reads as gibberish; write a plain sentence about what the video shows.",
+               "repeated_characters": "The caption is mostly one repeated character; write a real hook line instead.",
+               "wall_of_text": f"The caption is a wall of text ({v['words']} words); keep the hook and 1-2 short lines.",
+               "hostile": "The caption insults or attacks; hostile captions drive people away (and risk demotion)."}
+        for i in issues:
+            sug.append(Suggestion(component="caption", message=msg[i], target="whole caption", priority=1))
     if v["emoji_count"] == 0 and v["words"] > 3:
         sug.append(Suggestion(component="caption", action="caption:add_emoji", message="Add one or two emoji to the first line to draw the eye.", target="first line", priority=3))
-    raw = {k: v[k] for k in ("length", "language", "sentiment", "hook_patterns", "cta", "cta_visible", "hashtag_count",
+    raw = {k: v.get(k) for k in ("length", "language", "sentiment", "clarity_issues", "hook_patterns", "cta", "cta_visible", "hashtag_count",
                              "generic_hashtags", "spammy_hashtags", "niche_hashtag_count", "emoji_count", "mentions",
                              "readability", "over_visible_limit")}
     raw["trends"] = tr

@@ -91,9 +91,11 @@ def format_fit(s):
     sig = s.get("format")
     v = sig.values
     aspect = v["aspect"]
+    # the picture's own shape counts, not the frame's: a 16:9 picture with bars in a 9:16 frame is 16:9
+    content = v.get("content_aspect", aspect)
     # 9:16 -> 100, 4:5 -> 60, square -> 35, 16:9 -> 10 (linear between); taller than 9:16 loses a little
-    a_score = float(np.interp(aspect, [0.4, 0.5625, 0.8, 1.0, 1.78, 2.4], [80, 100, 60, 35, 10, 5]))
-    short = v["short_side"]
+    a_score = float(np.interp(content, [0.4, 0.5625, 0.8, 1.0, 1.78, 2.4], [80, 100, 60, 35, 10, 5]))
+    short = min(v.get("content_width", v["short_side"]), v.get("content_height", v["short_side"]))
     r_score = band(short, 240, 1080, 1e9, 2e9) if short < 1080 else 100.0
     r_score = 0.85 * 100 + 0.15 * r_score if short >= 720 else r_score * 0.85
     sug, parts = [], []
@@ -104,6 +106,8 @@ def format_fit(s):
         d_score = band(d, 1.0, 7.0, 60.0, 180.0)
         score = 0.4 * a_score + 0.3 * r_score + 0.1 * f_score + 0.2 * d_score
         parts.append(f"{v['width']}x{v['height']} {v['orientation']}, {fps:.0f} fps, {d:.1f} s")
+        if abs(content - aspect) > 0.05:
+            parts.append(f"picture {v['content_width']}x{v['content_height']} inside black bars")
         if d < 5:
             sug.append(Suggestion(component="format", message=f"At {d:.1f} s the video is very short; 7-30 s clips give the algorithm more watch time to measure.", priority=2))
         elif d > 90:
@@ -117,7 +121,9 @@ def format_fit(s):
         sug.append(Suggestion(component="format", message=f"Reframe to 9:16 vertical (1080x1920); the file is {v['width']}x{v['height']} ({v['orientation']}), so it will be shown with bars or cropped.", priority=1))
     if short < 720:
         sug.append(Suggestion(component="format", message=f"Export at least 720x1280 (ideally 1080x1920); the short side is {short} px.", priority=1))
-    return _c("format", score, "; ".join(parts), sig, {k: v[k] for k in ("aspect", "short_side", "fps", "duration_s", "orientation")}), sug
+    if abs(content - aspect) > 0.05:
+        sug.append(Suggestion(component="format", message=f"The picture fills only {v['content_width']}x{v['content_height']} of the frame (black bars); crop or reframe it to fill 9:16.", priority=1))
+    return _c("format", score, "; ".join(parts), sig, {k: v.get(k) for k in ("aspect", "content_aspect", "short_side", "fps", "duration_s", "orientation")}), sug
 
 
 @builder("exposure", needs=('exposure',), rank=7)
@@ -187,16 +193,23 @@ def motion(s):
     return _c("motion", score, why, sig, {k: v[k] for k in ("motion_energy", "shake", "static_fraction", "is_static")}), sug
 
 
-@builder("pacing", needs=('cuts', 'audio'), rank=11)
+@builder("pacing", needs=('cuts', 'audio', 'motion'), rank=11)
 def pacing(s):
-    sig, au = s.get("cuts"), s.get("audio")
+    """Cut rate (2.5-6 shots per 10 s ideal) and movement within shots: a long shot that moves holds
+    attention, a long static one does not (60 % cut rate, 40 % share of time with movement)."""
+    sig, au, mo = s.get("cuts"), s.get("audio"), s.get("motion")
     v = sig.values
     spt = v["shots_per_10s"]
-    score = band(spt, 0.3, 1.2, 6.0, 12.0)
+    cut_score = band(spt, 0.5, 2.5, 6.0, 12.0)
+    static = mo.values["static_fraction"] if _ok(mo) else None
+    score = cut_score if static is None else 0.6 * cut_score + 0.4 * 100 * (1 - static)
     score -= 3 * max(0.0, v["longest_shot_s"] - 8)
     raw = {k: v[k] for k in ("n_cuts", "shots_per_10s", "mean_shot_s", "longest_shot_s", "cut_times")}
-    sigs = [sig]
+    raw["static_fraction"] = static
+    sigs = [sig] + ([mo] if static is not None else [])
     why = f"{v['n_cuts']} cuts, {spt:.1f} shots per 10 s, longest shot {v['longest_shot_s']:.1f} s"
+    if static is not None and static > 0.2:
+        why += f", nothing moves {static:.0%} of the time"
     on_beat = cuts_on_beats(v["cut_times"], au.values.get("beat_times", []) if _ok(au) else [],
                             au.values.get("tempo_bpm") if _ok(au) else None)
     if on_beat is not None:
@@ -329,8 +342,11 @@ def audio(s):
     if v["silent"]:
         return _c("audio", 10, "the audio track is silent", sig, v), [Suggestion(component="audio", message="The audio track is silent; add music or voice.", priority=1)]
     lufs = v.get("integrated_lufs")
-    score = band(lufs, -40, -18, -8, -2) if lufs is not None else 50
-    score -= min(30, 2000 * v["clipping_fraction"])
+    score = band(lufs, -40, -18, -10, -4) if lufs is not None else 50
+    clip = v["clipping_fraction"]
+    score -= min(40, 4000 * clip)
+    if clip > 0.01:  # audible distortion over whole passages: never a good sound, however loud
+        score = min(score, 20)
     score -= 15 * min(1.0, v["leading_silence_s"] / 1.0) if v["leading_silence_s"] > 0.3 else 0
     score += 10 * max(v["speech_fraction"] > 0.2, v["music_likelihood"] > 0.5)
     parts = [f"{lufs:.1f} LUFS" if lufs is not None else "loudness n/a",
@@ -341,8 +357,9 @@ def audio(s):
         sug.append(Suggestion(component="audio", message=f"Audio is quiet ({lufs:.0f} LUFS); normalise to about -14 LUFS.", priority=2))
     if lufs is not None and lufs > -7:
         sug.append(Suggestion(component="audio", message=f"Audio is very loud ({lufs:.0f} LUFS); bring it down to about -14 LUFS.", priority=2))
-    if v["clipping_fraction"] > 0.001:
-        sug.append(Suggestion(component="audio", message="Audio clips (distorts); lower the gain or use a limiter.", priority=2))
+    if clip > 0.001:
+        parts.append(f"clipping {clip:.1%} of samples")
+        sug.append(Suggestion(component="audio", message="Audio clips (distorts); lower the gain or use a limiter.", priority=1 if clip > 0.01 else 2))
     if v["leading_silence_s"] > 0.5:
         sug.append(Suggestion(component="audio", message=f"The first {v['leading_silence_s']:.1f} s are silent; trim them or start the sound immediately.", target=f"0-{v['leading_silence_s']:.1f} s", priority=1))
     keys = ("integrated_lufs", "peak_dbfs", "clipping_fraction", "leading_silence_s", "speech_fraction", "music_likelihood", "tempo_bpm", "beat_strength")
@@ -421,8 +438,7 @@ def technical(s):
     pen += flag("letterbox", v["letterbox"] > 0.06, 20, "Black bars top/bottom: crop or reframe to fill 9:16.", 1, v["letterbox"])
     pen += flag("pillarbox", v["pillarbox"] > 0.06, 20, "Black bars left/right: crop or reframe to fill the vertical frame.", 1, v["pillarbox"])
     fine = v.get("fine_detail_ratio")
-    pen += flag("upscaled_or_soft", fine is not None and fine < 0.085 and v.get("measured_short_side", 0) >= 540
-                and v["noise_sigma"] < 3, 20, "No fine detail at full resolution: the footage looks upscaled or "
+    pen += flag("upscaled_or_soft", fine is not None and fine < 0.085 and v["noise_sigma"] < 3, 20, "No fine detail at full resolution: the footage looks upscaled or "
                 "out of focus; use the original high-resolution source and lock focus.", 2, fine)
     bpp, thr = v.get("bits_per_pixel"), (0.012 if str(v.get("codec")) in EFFICIENT_CODECS else 0.02)
     pen += flag("low_bitrate", bpp is not None and bpp < thr and (v["noise_sigma"] < 0.2 or (fine or 1) < 0.14), 20,
@@ -452,6 +468,25 @@ def technical(s):
     v["flags"] = flags
     why = "no technical problems found" if not flags else "flags: " + ", ".join(f["flag"] for f in flags)
     return _c("technical", 100 - pen, why, sigs, v), sug
+
+
+@builder("vivit", needs=("vivit",), rank=17, guard=False)
+def vivit(s):
+    """Only when a trained ViViT was selected: its raw prediction (relative log10 views for the
+    `relative` target, a logit for `trending`) mapped to 0-100 around 50 = the account's typical post."""
+    sig = s.get("vivit")
+    if not _ok(sig):
+        return None, []
+    v = sig.values
+    p = v["prediction"]
+    scale = 0.5 if v.get("target", "relative") == "relative" else 2.0
+    score = 50 + 50 * math.tanh(p / scale)
+    why = (f"ViViT predicts {10 ** p:.2f}x the account's typical views" if v.get("target", "relative") == "relative"
+           else f"ViViT trending logit {p:+.2f}")
+    if v.get("val_spearman") is not None:
+        why += f" (held-out Spearman {v['val_spearman']:.2f} vs {v.get('baseline_without_video_spearman') or 0:.2f} without video)"
+    return _c("vivit", score, why, sig, {"prediction": p, "target": v.get("target"), "checkpoint": v.get("checkpoint")},
+              heuristic=False), []
 
 
 @builder("caption", needs=('caption',), rank=16, guard=False)

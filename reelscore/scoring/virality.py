@@ -2,10 +2,11 @@
 
 Virality Score (0-100) = the percentile of this post's predicted relative performance
     r = predicted median log10 views (at HORIZON_DAYS) - median log10 views of accounts of the same size
-within the reference distribution of r predicted (out of fold) for the engagement model's training
-posts. 50 = a typical post for an account of that size; 90 = predicted to beat 90 % of them.
-Video components enter r through the documented prior (`scoring.prior`) until a model is trained
-on posts with media; the caption, hashtags, duration and account size enter through the trained model.
+within the reference distribution of r predicted (out of fold) for the broad sample's posts (SMP-Video;
+the viral 2025 scrape is not in the reference). 50 = a typical post for an account of that size; 90 =
+predicted to beat 90 % of them. Faces and audio statistics, account inputs, the caption, hashtags and
+duration enter through the trained model; video factors no data covers enter r through the documented
+prior (`scoring.prior`). Contributions are additive: score = baseline + sum of contributions.
 Without a trained model the score is the percentile of the prior shift alone (said in the result).
 """
 from __future__ import annotations
@@ -24,11 +25,19 @@ from .prior import PRIOR_WEIGHTS, prior_delta
 FIX_TARGET = 80.0  # a fixed component is assumed to reach this sub-score, or +10 if already above (what-if)
 PRIOR_ONLY_SD = 0.25  # log10 spread of the prior-only reference (documented: normal with this sd)
 VIDEO_SPREAD = 0.15  # assumed sd (log10 views) of the prior shift across typical videos
+# The caption's learned effect is bounded: the caption text model learned from other posts (mostly
+# Vietnamese viral captions and hashtag-only SMP captions), so it may move the prediction by at most
+# CAPTION_CAP log10 either way, half the range the video factors together can (the prior's weights sum
+# to 0.5: +-0.5). A caption with a clarity problem (gibberish, a repeated character, a wall of text,
+# hostility) never gains from the model and loses CLARITY_PENALTY per problem.
+CAPTION_CAP = 0.25
+CLARITY_PENALTY = 0.1
 
 DEFINITION = ("Virality Score = percentile (0-100) of this post's predicted views relative to what accounts "
-              "of the same size get, within a reference set of real posts (TikTok 2025 training data, "
-              "out-of-fold predictions). 50 = typical; 80 = predicted to beat 80% of comparable posts. "
-              "Video factors enter through a documented prior until a model is trained with video features.")
+              "of the same size get in a broad sample of TikTok posts (SMP-Video: ordinary posts, not only ones "
+              "that went viral; out-of-fold predictions). 50 = a typical post for an account of that size; "
+              "80 = predicted to beat 80% of them. Video factors the data cannot teach enter through a documented "
+              "prior; the caption's learned effect is bounded (see README).")
 
 
 @dataclass
@@ -39,6 +48,7 @@ class ScoreResult:
     suggestions: list[Suggestion]
     engagement: EngagementPrediction | None
     notes: list[str] = field(default_factory=list)
+    baseline: float | None = None  # the score with every shown factor at its average; + contributions = score
 
 
 class Scorer:
@@ -71,6 +81,26 @@ class Scorer:
     def predict(self, caption, account: Account, duration_s, cap: dict | None = None, content: dict | None = None):
         row, emb = self._features(caption, account, duration_s, cap, content)
         return row, emb, self.model.predict([row], emb)
+
+    def predict_bounded(self, caption, account: Account, duration_s, cap: dict | None = None,
+                        content: dict | None = None):
+        """`predict` with the caption's learned effect bounded (CAPTION_CAP, CLARITY_PENALTY): returns
+        (row, emb, P shifted, grouped contributions with the caption's bounded effect, shift)."""
+        row, emb, P = self.predict(caption, account, duration_s, cap, content)
+        contrib = _grouped_contributions(self.model.contributions(row, emb))
+        raw = contrib.get("caption", 0.0) + contrib.get("hashtags", 0.0)
+        issues = (cap or {}).get("clarity_issues") or (caption_features(caption)["clarity_issues"] if caption else [])
+        eff = raw
+        if issues:
+            eff = min(eff, 0.0) - CLARITY_PENALTY * min(2, len(issues))
+        eff = float(np.clip(eff, -CAPTION_CAP - CLARITY_PENALTY * 2, CAPTION_CAP)) if issues else \
+            float(np.clip(eff, -CAPTION_CAP, CAPTION_CAP))
+        shift = eff - raw
+        if shift:
+            P = {t: v.copy() for t, v in P.items()}
+            P["views"] += shift
+            contrib["caption"] = eff - contrib.get("hashtags", 0.0)
+        return row, emb, P, contrib, round(shift, 4)
 
     def relative(self, p50: float, log_followers: float) -> float:
         return p50 - self.model.baseline(log_followers)
@@ -105,21 +135,18 @@ def score_analysis(components: list[Component], suggestions: list[Suggestion], s
     if sc.model is not None:
         cap_sig = signals.get("caption")
         cap = cap_sig.values if cap_sig is not None and cap_sig.applicable and cap_sig.values else None
-        row, emb, P = sc.predict(caption, account, duration_s, cap, content)
+        row, emb, P, model_contrib, shift = sc.predict_bounded(caption, account, duration_s, cap, content)
         lf = row["log_followers"]
         variant = "followers" if np.isfinite(lf) else "no_followers"
         rel0 = sc.relative(P["views"][0, 1], lf)
         engagement = _engagement(P, dv, sc, variant, account, row)
-        model_contrib = _grouped_contributions(sc.model.contributions(row, emb))
+        if shift:
+            notes.append(f"the caption's learned effect was bounded (shift {shift:+.2f} log10 views; see the score definition)")
     else:
         variant, rel0, model_contrib, lf = "none", 0.0, {}, float("nan")
         notes.append("no trained engagement model found: the score is the prior alone (heuristic)")
     rel = rel0 + dv
     score = sc.percentile(rel, variant)
-
-    def points(delta: float) -> float:
-        return round(score - sc.percentile(rel - delta, variant), 2)
-
     # contributions: model groups (log10 views) onto components; video prior shifts
     comp_delta = dict(deltas)
     group_to_component = {"caption": "caption", "hashtags": "caption", "format": "format", "sound": "audio",
@@ -127,6 +154,17 @@ def score_analysis(components: list[Component], suggestions: list[Suggestion], s
     for g, v in model_contrib.items():
         k = group_to_component.get(g, g)
         comp_delta[k] = comp_delta.get(k, 0.0) + v
+    # additive arithmetic: baseline (every shown factor at its average) + the contributions = the score;
+    # the points between the two are shared in proportion to each factor's log10 effect
+    total_delta = sum(comp_delta.values())
+    baseline = sc.percentile(rel - total_delta, variant)
+    if abs(total_delta) > 1e-9:
+        per_log10 = (score - baseline) / total_delta
+    else:  # no net effect: the local slope
+        per_log10 = (sc.percentile(rel + 0.005, variant) - sc.percentile(rel - 0.005, variant)) / 0.01
+
+    def points(delta: float) -> float:
+        return round(per_log10 * delta, 2)
     out_components = []
     for c in components:
         c = c.model_copy()
@@ -144,7 +182,7 @@ def score_analysis(components: list[Component], suggestions: list[Suggestion], s
     ranked = _what_if(suggestions, sc, subs, score, rel, variant, caption, account, duration_s, deltas, skip, content)
     return ScoreResult(score=round(float(np.clip(score, 0, 100)), 1), definition=DEFINITION if sc.model else
                        DEFINITION + " (No trained model found: prior-only, heuristic.)", components=out_components,
-                       suggestions=ranked, engagement=engagement, notes=notes)
+                       suggestions=ranked, engagement=engagement, notes=notes, baseline=round(float(baseline), 2))
 
 
 def content_from_signals(signals: dict[str, Signal]) -> dict | None:
@@ -232,7 +270,7 @@ def _what_if(suggestions, sc: Scorer, subs, score, rel, variant, caption, accoun
             if new_caption != caption:
                 if s.action not in cache:
                     if sc.model is not None:
-                        row, emb, P = sc.predict(new_caption, account, duration_s, None, content)
+                        row, emb, P, _, _ = sc.predict_bounded(new_caption, account, duration_s, None, content)
                         new_rel = sc.relative(P["views"][0, 1], row["log_followers"]) + sum(deltas.values())
                     else:
                         from ..schema import Signal as Sig

@@ -18,12 +18,17 @@ GENERIC_TAGS = {"fyp", "foryou", "foryoupage", "fypシ", "fypage", "viral", "vir
 SPAMMY_TAGS = {"followforfollow", "f4f", "like4like", "l4l", "follow4follow", "likeforlike", "followback", "sub4sub"}
 # call to action, several languages (en, vi, es, pt, fr, de, id)
 CTA = {
-    "comment": r"\b(comment|tell me|let me know|drop (a|your)|which one|bình luận|comment cho|comenta|commente|kommentier|komen)",
-    "save": r"\b(save (this|it|for)|bookmark|lưu (lại|video)|guarda|salva|enregistre|speicher|simpan)",
-    "share": r"\b(share (this|with)|send (this|it) to|tag (a|your|someone)|chia sẻ|gửi cho|tag (ngay|người)|comparte|compartilh|partage|teile|bagikan)",
-    "follow": r"\b(follow (me|for|us)|subscribe|theo dõi|follow để|sígueme|siga|abonne|folge|ikuti)",
-    "link": r"\b(link in (my )?bio|link ở bio|enlace en (la )?bio|link na bio|lien en bio)",
-    "like": r"\b(double tap|like if|thả tim|tim cho|dale like|curte)",
+    "comment": (r"\b(comment|tell me|let me know|drop (a|your)|which one|bình luận|comment cho|coment[aáe]|"
+                r"d[ií]me|cu[ée]ntame|commente[zr]?|dis-moi|kommentier|schreib(t)? (mir|uns)|komen|tulis di komentar)"),
+    "save": (r"(\bsave (this|it|for)|\bbookmark|\blưu (lại|video)|gu[aá]rd[aá]lo|\bguarda\b|\bsalv[ae]\b|salva (esse|este|isso)|"
+             r"\benregistre|\bsauvegarde|\bspeicher|\bmerk (dir|euch)|\bsimpan)"),
+    "share": (r"(\bshare (this|with)|\bsend (this|it) to|\btag (a|your|someone)|chia sẻ|gửi cho|\btag (ngay|người)|"
+              r"comp[aá]rt[eé]lo|\bcomparte|compartilh|\bpartage|\bteile|\bbagikan|\betiqueta|\bmarca (a|um|uma)|"
+              r"\bidentifie|\bmarkier)"),
+    "follow": (r"(\bfollow (me|for|us)|\bsubscribe|theo dõi|follow để|s[ií]gueme|\bsiga|\bsegue|\babonne|\bfolg(e|t) (mir|uns)|"
+               r"\bikuti)"),
+    "link": r"\b(link in (my )?bio|link ở bio|enlace en (la |mi )?bio|link na bio|lien (dans la|en) bio|link in (der )?bio)",
+    "like": r"\b(double tap|like if|thả tim|tim cho|dale like|curte|like si|gef[äa]llt)",
 }
 HOOK_PATTERNS = {
     "question": r"\?",
@@ -72,7 +77,7 @@ def _default_sentiment():
     return get_backend("default")
 
 
-def sentiment_of(body: str, lang: str | None, sentiment=None) -> dict:
+def sentiment_of(body: str, lang: str | None, sentiment=None, lang_p: float = 1.0) -> dict:
     """The caption body's sentiment and which backend read it. The trained model reads English (and
     text whose language cannot be told); other languages, and emoji-only captions, fall back to
     VADER with its emoji lexicon, said in `note` and `reliable`."""
@@ -80,17 +85,17 @@ def sentiment_of(body: str, lang: str | None, sentiment=None) -> dict:
     langs = getattr(backend, "languages", None)
     letters = any(ch.isalpha() for ch in body)
     note = None
-    if langs and lang is not None and lang not in langs:
+    sure = lang is not None and lang_p >= 0.9 and sum(ch.isalpha() for ch in body) >= 12  # short texts: langid guesses
+    if langs and sure and lang not in langs:
         note = f"the {backend.name} sentiment model was trained on {', '.join(langs)} text, not {lang}: VADER used"
         backend = _vader()
     elif langs and not letters:
         note = "no words, only emoji/symbols: VADER's emoji lexicon used"
         backend = _vader()
     res = backend.predict([body])[0]
-    english = lang in (None, "en")
-    return {**res.as_dict(), "backend": getattr(backend, "name", "vader"),
-            "trained": not getattr(backend, "heuristic", True),
-            "reliable": bool(english or not getattr(backend, "heuristic", True) and not langs), "note": note}
+    trained = not getattr(backend, "heuristic", True)
+    return {**res.as_dict(), "backend": getattr(backend, "name", "vader"), "trained": trained,
+            "reliable": bool(trained or lang in (None, "en") or not sure), "note": note}
 
 
 def clean_caption(text: str | None) -> str | None:
@@ -104,6 +109,41 @@ def clean_caption(text: str | None) -> str | None:
         raise OptionError(f"caption is {len(text):,} characters, over the {MAX_CAPTION_CHARS:,}-character limit "
                           "(TikTok allows 4,000, Instagram 2,200)")
     return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
+
+
+INSULTS = re.compile(
+    r"\b(garbage|trash|stupid|idiot|idiots|moron|loser|losers|pathetic|worthless|disgusting|dumb|ugly|shut up|"
+    r"hate you|kill yourself|kys|suck|sucks|scum|clown|clowns|fuck you|f\*ck|screw you|ngu|óc chó|đồ ngu|"
+    r"idiota|est[uú]pido|basura|imb[eé]cil|connard|d[ée]bile|idiot(in)?|dummkopf|bodoh|goblok)\b", re.I)
+SECOND_PERSON = re.compile(r"\b(you|your|you're|u|ur|bạn|mày|tú|tu|vous|du|kamu|lo)\b", re.I)
+WALL_WORDS = 120  # more words than this in one caption: a wall of text nobody reads on a phone
+
+
+def clarity_issues(text: str, body: str, words: list[str], sentiment: dict) -> list[str]:
+    """What makes a caption unreadable or off-putting, whatever a model trained on other posts says:
+    gibberish (keyboard mash, no word-like tokens), a repeated character, a wall of text, or hostility
+    (an insult, or strongly negative words aimed at the viewer)."""
+    out = []
+    letters_total = sum(ch.isalpha() for ch in body)
+    toks = [t for t in re.findall(r"[^\W\d_]+", body)]
+    if letters_total >= 4:
+        rep = sum(len(t) for t in toks if len(t) >= 6 and len(set(t.lower())) <= 2)
+        if re.search(r"(.)\1{7,}", body) or rep / letters_total > 0.5:
+            out.append("repeated_characters")
+        latin = [t for t in toks if all(ord(c) < 0x250 for c in t)]
+        if latin and sum(len(t) for t in latin) >= 0.6 * letters_total:
+            def wordlike(t: str) -> bool:
+                tl = t.lower()
+                return bool(re.search(r"[aeiouyàáâãäåèéêëìíîïòóôõöùúûüýăơưđ]", tl)) and not re.search(
+                    r"[^aeiouyàáâãäåèéêëìíîïòóôõöùúûüýăơư\W\d]{5,}", tl) and (len(set(tl)) >= 2 or len(tl) <= 2)
+            mash = sum(len(t) for t in latin if not wordlike(t))
+            if mash / max(1, sum(len(t) for t in latin)) >= 0.5 and "repeated_characters" not in out:
+                out.append("gibberish")
+    if len(words) > WALL_WORDS:
+        out.append("wall_of_text")
+    if INSULTS.search(body) or (SECOND_PERSON.search(body) and sentiment.get("compound", 0) <= -0.5):
+        out.append("hostile")
+    return out
 
 
 def split_caption(text: str) -> tuple[str, list[str]]:
@@ -150,14 +190,16 @@ def caption_features(text: str | None, extra_hashtags: list[str] | None = None, 
         m = re.search(pat, low)
         if m and (cta_pos is None or m.start() < cta_pos):
             cta_pos = m.start()
+    sentiment_d = sentiment_of(body, lang, sentiment, lang_p)
     return {
         "length": len(text), "body_length": len(body), "words": len(body.split()),
+        "clarity_issues": clarity_issues(text, body, body.split(), sentiment_d),
         "lines": len([ln for ln in text.splitlines() if ln.strip()]),
         "empty": not text.strip(),
         "first_line": first_line_body[:200],
         "over_visible_limit": len(body) > VISIBLE_CHARS,
         "language": lang, "language_confidence": round(lang_p, 3), "english": english,
-        "sentiment": sentiment_of(body, lang, sentiment),
+        "sentiment": sentiment_d,
         "exclamations": text.count("!"), "questions": text.count("?"), "caps_ratio": round(caps_ratio, 3),
         "intensifiers": len(re.findall(INTENSIFIERS, low)),
         "emoji_count": len(emojis), "emoji_only": bool(emojis) and not letters,

@@ -28,6 +28,15 @@ def report() -> dict:
             detail = f"listed, but reelscore has no {s.arch} architecture yet"
         elif s.weights:
             detail = f"not fetched (`reelscore models fetch {s.name}`; {s.licence})"
+        elif s.name == "vivit":
+            from .vivit import vivit_path
+
+            have = sorted(p.name[: -len(".vivit.pt")] for p in vivit_path("x").parent.glob("*.vivit.pt")) \
+                if vivit_path("x").parent.is_dir() else []
+            ok = bool(have)
+            detail = (f"trained: {', '.join(have)} (select with --model NAME)" if have else
+                      "none trained: `reelscore train vivit --history posts.csv --videos DIR --name NAME`, then "
+                      "`reelscore analyze VIDEO --model NAME`")
         elif s.name == "nima-ava-own":
             from ..paths import user_models_dir
 

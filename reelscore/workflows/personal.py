@@ -48,15 +48,20 @@ def match_videos(posts, videos_dir: str | None) -> list[Path | None]:
     return out
 
 
-def video_scores(paths: list[Path | None], log=print) -> list[dict[str, float] | None]:
+LEARNED_EXTRA = ("vivit",)  # components with no prior weight that the personal model may still learn (from 0)
+
+
+def video_scores(paths: list[Path | None], log=print, model: str | None = None) -> list[dict[str, float] | None]:
+    """Video component scores per file; `model` selects a trained ViViT (its component becomes a feature)."""
     out = []
+    keep = set(PRIOR_WEIGHTS) | set(LEARNED_EXTRA)
     for p in paths:
         if p is None:
             out.append(None)
             continue
         try:
-            a = analyze(p)
-            out.append({c.name: c.score for c in a.components if c.score is not None and c.name in PRIOR_WEIGHTS and c.name != "caption"})
+            a = analyze(p, model=model)
+            out.append({c.name: c.score for c in a.components if c.score is not None and c.name in keep and c.name != "caption"})
             log(f"analyzed {p.name}")
         except ReelscoreError as e:
             log(f"skipped {p.name}: {e}")
@@ -71,7 +76,7 @@ def fit_personal(res: np.ndarray, vs: list[dict | None]) -> dict:
     if len(have) >= 8:
         names = sorted({k for i in have for k in vs[i]})
         X = np.array([[(vs[i].get(k, 50.0) - 50) / 50 for k in names] for i in have])
-        w0 = np.array([PRIOR_WEIGHTS[k] for k in names])
+        w0 = np.array([PRIOR_WEIGHTS.get(k, 0.0) for k in names])  # a ViViT feature starts from 0
         y = res[have] - offset
         # ridge toward the prior: minimise |y - Xw|^2 + lam |w - w0|^2
         A = X.T @ X + RIDGE_TO_PRIOR * np.eye(len(names))
@@ -96,7 +101,9 @@ def train_personal(history: str, videos: str | None, name: str, base: str | None
     model = load_model(str(base_path))
     rows, emb, y = prepare(posts, model.use_embeddings)
     P = model.predict(rows, emb)["views"][:, 1]
-    vs = video_scores(match_videos(posts, videos), log)
+    from .vivit import vivit_path
+
+    vs = video_scores(match_videos(posts, videos), log, model=name if vivit_path(name).is_file() else None)
     yv = y["views"]
     res = yv - P
     # k-fold CV over the creator's posts

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..models.embeddings import embed
-from ..models.sentiment import (HEAD_FILE, SentimentHead, VaderBackend, get_backend, surface_features,
+from ..models.sentiment import (HEAD_FILE, SentimentHead, VaderBackend, encoder_text, get_backend, surface_features,
                                 vader_features)
 
 
@@ -55,7 +55,8 @@ def read_ratings(path: str | Path) -> tuple[list[str], np.ndarray, list[str]]:
 
 def features(texts: list[str]):
     vader = VaderBackend()
-    return embed(texts), vader_features(vader.predict(texts)), surface_features(texts, vader)
+    return (embed([encoder_text(t) for t in texts]), vader_features(vader.predict(texts)),
+            surface_features(texts, vader))
 
 
 def _metrics(pred: np.ndarray, y: np.ndarray) -> dict:
