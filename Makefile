@@ -21,7 +21,7 @@ $(VENV)/.installed: pyproject.toml Makefile
 
 demo: install
 	$(VENV)/bin/reelscore sample out/sample.mp4
-	$(VENV)/bin/reelscore analyze out/sample.mp4 --caption "3 coffee tips nobody tells you ☕ Save this for later! #coffee #barista #homecafe" --followers 12000 --profile
+	$(VENV)/bin/reelscore analyze out/sample.mp4 --caption "3 coffee tips nobody tells you ☕ Save this for later! #coffee #barista #homecafe" --followers 12000 --profile --report out/report.html
 
 test: install
 	$(PY) -m pytest -q

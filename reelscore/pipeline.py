@@ -29,6 +29,7 @@ def analyze(path: str | os.PathLike, caption: str | None = None, *, followers: f
             following: float | None = None, account_likes: float | None = None, n_videos: float | None = None,
             recent_views: list[float] | None = None, account: Account | None = None, config: AnalysisConfig | None = None, model: str | None = None, cache_dir: str | None = None,
             best_frame_path: str | os.PathLike | None = None, debug: bool = False,
+            on_result: Callable | None = None,
             progress: Callable[[str, float], None] | None = None) -> Analysis:
     """Analyze a video or still image (and its caption) and return the scored `Analysis`.
 
@@ -38,6 +39,8 @@ def analyze(path: str | os.PathLike, caption: str | None = None, *, followers: f
     model: engagement model name or path (default: the model shipped in the package).
     best_frame_path: write the chosen cover frame there as JPEG.
     progress: callback(stage, fraction) for long work.
+    on_result: callback(analysis, decoded media or None) run once the result exists, while the decoded
+    frames are still in memory (the HTML report uses it: pictures without a second decode).
     Raises `InputError` for files that cannot be analyzed.
     """
     account = account or make_account(followers=followers, following=following, account_likes=account_likes,
@@ -72,7 +75,8 @@ def analyze(path: str | os.PathLike, caption: str | None = None, *, followers: f
         else:
             pending.append(a)
     cached_info = cache.get_info(vkey, fp) if cache else None
-    need_media = any(not a.reads_caption for a in pending) or best_frame_path is not None or cached_info is None
+    need_media = (any(not a.reads_caption for a in pending) or best_frame_path is not None or cached_info is None
+                  or on_result is not None)
     media = None
     if need_media:
         t0 = time.perf_counter()
@@ -105,13 +109,16 @@ def analyze(path: str | os.PathLike, caption: str | None = None, *, followers: f
     timings["total"] = time.perf_counter() - t_all
     notes = list(info.notes)
     notes += [f"{n}: {s.error}" for n, s in signals.items() if s.error]
-    return Analysis(
+    analysis = Analysis(
         reelscore_version=__version__, score=result.score, score_definition=result.definition,
         score_baseline=result.baseline,
         components=result.components, suggestions=result.suggestions, engagement=result.engagement,
         best_frame=best, media=info, caption=caption, signals=signals,
         timings={k: round(v, 4) for k, v in timings.items()}, versions=versions(), notes=notes + result.notes,
     )
+    if on_result is not None:
+        on_result(analysis, media)
+    return analysis
 
 def vivit_checkpoint(model: str | None):
     """The ViViT checkpoint `<models dir>/NAME.vivit.pt` (or a `.vivit.pt` path) named by --model, or None."""

@@ -152,6 +152,7 @@ class EngagementPrediction(_Model):
     notes: list[str] = Field(default_factory=list)
     inputs_used: list[str] = Field(default_factory=list, description="inputs the prediction used (account, video content, post)")
     scale: str = Field("broad", description="the sample whose scale the numbers are on: 'broad' = ordinary posts")
+    typical_views: float | None = Field(None, description="median views of posts of accounts of this size (broad sample)")
 
 
 class BestFrame(_Model):

@@ -88,7 +88,7 @@ def test_save_load_round_trip(tmp_path):
 
     with gzip.open(tmp_path / "m.json.gz", "rt", encoding="utf-8") as f:
         d = json.load(f)
-    del d["features"]
+    del d["features"]  # a file without a stored layout uses the current one (v2 format)
     with gzip.open(tmp_path / "old.json.gz", "wt", encoding="utf-8") as f:
         json.dump(d, f)
     c = EngagementModel.load(tmp_path / "old.json.gz").predict(rows[:20], None)

@@ -39,8 +39,6 @@ def runs(mask: np.ndarray, times: np.ndarray, min_len: float) -> list[tuple[floa
 
 def noise_floor(grays: list[np.ndarray], k: int = 5) -> float:
     """Median Immerkaer noise sigma over up to `k` frames (same units as the frames)."""
-    from .technical import noise_sigma
-
     if not grays:
         return 0.0
     idx = np.unique(np.linspace(0, len(grays) - 1, min(k, len(grays))).round().astype(int))
@@ -80,3 +78,27 @@ def borders(y: np.ndarray, thresh: float = 16.0) -> tuple[float, float]:
     top, bot = run(rm, rs), run(rm[::-1], rs[::-1])
     left, right = run(cm, cs), run(cm[::-1], cs[::-1])
     return (top + bot) / y.shape[0], (left + right) / y.shape[1]
+
+
+def noise_sigma(y: np.ndarray) -> float:
+    """Immerkaer (1996) fast noise variance estimate on smooth pixels, sigma in 0..255 units."""
+    import cv2
+
+    k = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
+    r = cv2.filter2D(y, cv2.CV_32F, k)
+    gx, gy = cv2.Sobel(y, cv2.CV_32F, 1, 0), cv2.Sobel(y, cv2.CV_32F, 0, 1)
+    g = np.hypot(gx, gy)
+    smooth = g < np.quantile(g, 0.5)
+    if smooth.sum() < 100:
+        smooth = np.ones_like(g, bool)
+    return float(np.sqrt(np.pi / 2) * np.abs(r[smooth]).mean() / 6)
+
+
+CROP = 640  # central square crop (px) for full-resolution measures: where the subject usually is, at a bounded cost
+
+
+def central_crop(y: np.ndarray, size: int = CROP) -> np.ndarray:
+    h, w = y.shape
+    ch, cw = min(h, size), min(w, size)
+    y0, x0 = (h - ch) // 2, (w - cw) // 2
+    return y[y0 : y0 + ch, x0 : x0 + cw]

@@ -8,7 +8,7 @@ from ..schema import Evidence
 from ._util import per_second, robust_diffs, runs
 from .base import Analyzer, Context, register
 
-STATIC_ENERGY = 1.0  # mean |dY| per pixel (0..255) below which a frame pair counts as static
+STATIC_ENERGY = 0.5  # mean noise-free |dY| per pixel (0..255) below which a frame pair counts as static
 
 
 def global_shifts(grays: list[np.ndarray]) -> np.ndarray:

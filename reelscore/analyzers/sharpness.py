@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 
 from ..schema import Evidence
-from ._util import luma
+from ._util import central_crop, luma, noise_sigma
 from .base import Analyzer, Context, register
 
 REF_SHORT = 360  # measure at this short side so the value does not depend on the source resolution
@@ -29,8 +29,6 @@ def laplacian_var(rgb: np.ndarray) -> float:
 
 def detail_var(y: np.ndarray) -> float:
     """Variance of the Laplacian at REF_SHORT minus what the frame's noise (Immerkaer) contributes."""
-    from .technical import noise_sigma
-
     y = _at_ref(y.astype(np.float32))
     return float(max(0.0, cv2.Laplacian(y, cv2.CV_32F, ksize=3).var() - LAPLACIAN_NOISE_GAIN * noise_sigma(y) ** 2))
 
@@ -56,7 +54,7 @@ class SharpnessAnalyzer(Analyzer):
         vals = [detail_var(luma(f)) for f in fs.frames]
         raw = [laplacian_var(f) for f in fs.frames]
         idx = list(range(0, len(fs), max(1, len(fs) // 6)))  # full-resolution measures on <= 6 frames
-        fine = [fine_detail_ratio(media.full_luma(i)) for i in idx]
+        fine = [fine_detail_ratio(central_crop(media.full_luma(i))) for i in idx]
         med = float(np.median(vals))
         ev = [Evidence(t=t, value=round(v, 1), note="blurry frame") for t, v in zip(fs.times, vals) if v < 0.35 * med]
         full = media.full_luma(0).shape

@@ -7,20 +7,8 @@ import cv2
 import numpy as np
 
 from ..schema import Evidence
-from ._util import borders, luma
+from ._util import borders, central_crop, luma, noise_sigma  # noqa: F401 (noise_sigma re-exported)
 from .base import Analyzer, Context, register
-
-
-def noise_sigma(y: np.ndarray) -> float:
-    """Immerkaer (1996) fast noise variance estimate on smooth pixels, sigma in 0..255 units."""
-    k = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
-    r = cv2.filter2D(y, cv2.CV_32F, k)
-    gx, gy = cv2.Sobel(y, cv2.CV_32F, 1, 0), cv2.Sobel(y, cv2.CV_32F, 0, 1)
-    g = np.hypot(gx, gy)
-    smooth = g < np.quantile(g, 0.5)
-    if smooth.sum() < 100:
-        smooth = np.ones_like(g, bool)
-    return float(np.sqrt(np.pi / 2) * np.abs(r[smooth]).mean() / 6)
 
 
 def _block_ratio(y: np.ndarray, block: int) -> float:
@@ -66,15 +54,7 @@ def upscale_ratio(y: np.ndarray) -> float:
 
 
 FULL_RES_FRAMES = 6  # frames measured at the source resolution
-CROP = 640  # central square crop (px) of those frames: where the subject usually is, at a bounded cost
 EFFICIENT_CODECS = {"hevc", "h265", "av1", "vp9", "libdav1d", "libaom-av1"}
-
-
-def central_crop(y: np.ndarray, size: int = CROP) -> np.ndarray:
-    h, w = y.shape
-    ch, cw = min(h, size), min(w, size)
-    y0, x0 = (h - ch) // 2, (w - cw) // 2
-    return y[y0 : y0 + ch, x0 : x0 + cw]
 
 
 def bits_per_pixel(info) -> float | None:

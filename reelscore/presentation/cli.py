@@ -113,6 +113,8 @@ def _account(followers, following, account_likes, video_count, recent_views, his
 @click.option("--json", "json_out", default=None, metavar="PATH|-", help="Write the full result as JSON ('-' = stdout).")
 @click.option("--model", default=None, help="Engagement model NAME (trained with `train --history`) or PATH.")
 @click.option("--best-frame", type=click.Path(dir_okay=False), default=None, help="Write the best cover frame as JPEG.")
+@click.option("--report", "report_out", type=click.Path(dir_okay=False), default=None,
+              help="Write a self-contained HTML report (plots, frames, cover) to this file.")
 @click.option("--max-seconds", type=float, default=180.0, show_default=True, callback=_positive("--max-seconds"),
               help="Analyze at most this much video.")
 @click.option("--max-file-mb", type=float, default=4096, show_default=True, callback=_positive("--max-file-mb"),
@@ -123,7 +125,7 @@ def _account(followers, following, account_likes, video_count, recent_views, his
 @click.option("--quiet", "-q", is_flag=True, help="Print only the score (and JSON if asked).")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 def analyze(video, caption, caption_file, followers, following, account_likes, video_count, recent_views, history_file,
-            json_out, model, best_frame, max_seconds, max_file_mb, analyzers, no_cache, profile, quiet, debug):
+            json_out, model, best_frame, report_out, max_seconds, max_file_mb, analyzers, no_cache, profile, quiet, debug):
     """Analyze VIDEO (or an image) and print its Virality Score, breakdown and suggestions."""
     from ..config import AnalysisConfig
     from ..pipeline import analyze as run
@@ -144,11 +146,22 @@ def analyze(video, caption, caption_file, followers, following, account_likes, v
         check_destination(best_frame, "--best-frame", [video])
         if json_out not in (None, "-") and Path(json_out).absolute() == Path(best_frame).absolute():
             raise OptionError("--json and --best-frame name the same file")
+    if report_out is not None:
+        check_destination(report_out, "--report", [video])
+        if any(o not in (None, "-") and Path(o).absolute() == Path(report_out).absolute() for o in (json_out, best_frame)):
+            raise OptionError("--report names the same file as --json or --best-frame")
+    written = {}
+
+    def on_result(a, media):
+        if report_out is not None:
+            from ..workflows.report import write_report
+
+            written["report"] = write_report(a, report_out, media)
     acct = _account(followers, following, account_likes, video_count, recent_views, history_file)
     prog = _Progress(not quiet)
     try:
         result = run(video, caption=caption, account=acct, config=cfg, model=model, best_frame_path=best_frame,
-                     debug=debug, progress=prog)
+                     debug=debug, progress=prog, on_result=on_result if report_out else None)
     finally:
         prog.done()
     if json_out:
@@ -161,6 +174,8 @@ def analyze(video, caption, caption_file, followers, following, account_likes, v
         click.echo(summary(result))
         if profile:
             click.echo(render_profile(result))
+        if written.get("report"):
+            click.echo(f"\n  Report: {written['report']}")
 
 
 @cli.command()
@@ -297,6 +312,63 @@ def trends_show(top):
     click.echo(f"{active_path()} ({len(t)} entries)")
     for x in sorted(t, key=lambda x: -x.weight)[:top]:
         click.echo(f"  {x.kind:<8} {x.name:<30} {x.weight:+.3f}  {x.date}")
+
+
+@cli.command()
+@click.argument("result", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--out", required=True, type=click.Path(dir_okay=False), help="HTML file to write.")
+def report(result, out):
+    """Write the HTML report of a saved result JSON (frames re-read from the media file when it exists)."""
+    from ..outputs import check_destination
+    from ..schema import Analysis
+    from ..workflows.report import write_report
+
+    try:
+        a = Analysis.model_validate_json(Path(result).read_text(encoding="utf-8"))
+    except Exception as e:
+        raise OptionError(f"{result}: not a reelscore result JSON ({type(e).__name__})") from None
+    check_destination(out, "--out", [result] + ([a.media.path] if a.media else []))
+    media = None
+    if a.media is not None and Path(a.media.path).is_file():
+        from ..ingest import decode
+
+        try:
+            media = decode(a.media.path)
+        except ReelscoreError:
+            media = None
+    click.echo(write_report(a, out, media))
+
+
+@cli.command()
+@click.argument("source")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Results as JSON lines (appended as items finish).")
+@click.option("--workers", type=int, default=None, help="Worker processes (default: the number of cores).")
+@click.option("--resume", is_flag=True, help="Skip items already in --out (content hash + settings + inputs).")
+@click.option("--ray", "ray_addr", default=None, is_flag=False, flag_value="local", metavar="[ADDRESS]",
+              help="Run the items as Ray tasks: a local instance, or the cluster at ADDRESS.")
+@click.option("--reports", "reports_dir", type=click.Path(file_okay=False), default=None,
+              help="Write each clip's HTML report into this folder, and an index.html linking them.")
+@click.option("--model", default=None, help="Engagement model NAME or PATH.")
+@click.option("--max-seconds", type=float, default=180.0, show_default=True, callback=_positive("--max-seconds"))
+@click.option("--quiet", "-q", is_flag=True)
+def batch(source, out, workers, resume, ray_addr, reports_dir, model, max_seconds, quiet):
+    """Score a folder, a glob or a CSV (path, caption, followers, ...) into JSON lines, resumable."""
+    from ..outputs import check_destination
+    from ..workflows.batch import run_batch, summary_table, write_index
+
+    if workers is not None and workers < 1:
+        raise OptionError("--workers must be at least 1")
+    check_destination(out, "--out")
+    settings = {"config": {"max_seconds": max_seconds}, "model": model,
+                "reports_dir": str(Path(reports_dir).absolute()) if reports_dir else None}
+    res = run_batch(source, out, workers=workers, resume=resume, settings=settings, use_ray=ray_addr is not None,
+                    ray_address=None if ray_addr in (None, "local") else ray_addr, progress=not quiet)
+    if reports_dir:
+        res["index"] = write_index(res, str(Path(reports_dir) / "index.html"))
+    if not quiet:
+        click.echo(summary_table(res))
+        if res.get("index"):
+            click.echo(f"index: {res['index']}")
 
 
 @cli.command()

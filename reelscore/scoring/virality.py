@@ -247,8 +247,9 @@ def _engagement(P: dict, dv: float, sc: Scorer, variant: str, account: Account, 
         notes.append(f"video factors shift the view prediction by x{10 ** dv:.2f} (documented prior, not learned)")
     if "sources" not in sc.model.calib_.get(variant, {}):
         notes.append("this model predates the broad-sample rework: its numbers are on the scale of posts that went viral")
+    typical = 10 ** sc.model.baseline(row.get("log_followers")) - 1 if sc.model.reference_ else None
     return EngagementPrediction(**out, model=sc.model_name, trained=True, notes=notes,
-                                inputs_used=_inputs_used(account, row),
+                                inputs_used=_inputs_used(account, row), typical_views=_r(typical) if typical else None,
                                 scale="broad" if "sources" in sc.model.calib_.get(variant, {}) else "viral")
 
 

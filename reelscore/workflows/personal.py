@@ -10,13 +10,12 @@ Cross-validated (k-fold over the creator's posts) against the default model on t
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import ReelscoreError
-from ..models.engagement.data import load_posts
+from ..models.engagement.data import load_posts, match_videos
 from ..models.engagement.features import prepare
 from ..models.engagement.metrics import spearman
 from ..models.engagement.model import EngagementModel
@@ -27,27 +26,6 @@ from ..scoring.prior import PRIOR_WEIGHTS
 
 K_SHRINK = 10.0
 RIDGE_TO_PRIOR = 5.0
-VIDEO_EXTS = (".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi")
-
-
-def match_videos(posts, videos_dir: str | None) -> list[Path | None]:
-    """Video file per post: the `file` column, or a file whose name contains the post id."""
-    if not videos_dir:
-        return [None] * len(posts)
-    files = [p for p in Path(videos_dir).rglob("*") if p.suffix.lower() in VIDEO_EXTS]
-    out = []
-    for p in posts:
-        hit = None
-        if p.file:
-            cand = Path(videos_dir) / p.file
-            hit = cand if cand.is_file() else next((f for f in files if f.name == Path(p.file).name), None)
-        if hit is None and p.id:
-            key = re.sub(r"\W", "", str(p.id))
-            hit = next((f for f in files if key and key in re.sub(r"\W", "", f.stem)), None)
-        out.append(hit)
-    return out
-
-
 LEARNED_EXTRA = ("vivit",)  # components with no prior weight that the personal model may still learn (from 0)
 
 

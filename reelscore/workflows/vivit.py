@@ -19,11 +19,10 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ReelscoreError
-from ..models.engagement.data import load_posts
+from ..models.engagement.data import load_posts, match_videos
 from ..models.engagement.metrics import spearman
 from ..models.vivit import ViViTConfig, ViViTRegressor, video_inputs
 from ..paths import user_models_dir
-from .personal import match_videos
 
 VAL_SHARE = 0.25
 

@@ -249,3 +249,26 @@ def attach_content(posts: list[Post], path: Path) -> int:
             p.content = by_id[p.id]
             n += 1
     return n
+
+
+VIDEO_EXTS = (".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi")
+
+
+def match_videos(posts, videos_dir: str | None) -> list[Path | None]:
+    """Video file per post: the `file` column, or a file whose name contains the post id."""
+    if not videos_dir:
+        return [None] * len(posts)
+    files = [p for p in Path(videos_dir).rglob("*") if p.suffix.lower() in VIDEO_EXTS]
+    out = []
+    for p in posts:
+        hit = None
+        if p.file:
+            cand = Path(videos_dir) / p.file
+            hit = cand if cand.is_file() else next((f for f in files if f.name == Path(p.file).name), None)
+        if hit is None and p.id:
+            key = re.sub(r"\W", "", str(p.id))
+            # the exact id first, then a file name that contains it
+            hit = next((f for f in files if key and key == re.sub(r"\W", "", f.stem)), None) or \
+                next((f for f in files if key and key in re.sub(r"\W", "", f.stem)), None)
+        out.append(hit)
+    return out

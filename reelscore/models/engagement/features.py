@@ -87,6 +87,14 @@ def _log(x: float | None) -> float:
     return math.log10(x + 1) if x is not None and x >= 0 else float("nan")
 
 
+def _float(v) -> float:
+    """A number, or NaN for missing values (None: NaN as it comes back from the JSON signal cache)."""
+    try:
+        return float(v) if v is not None else float("nan")
+    except (TypeError, ValueError):
+        return float("nan")
+
+
 def post_text(p: Post) -> str:
     """Caption plus hashtags (those not already written in it): the text the text model reads."""
     tags = " ".join("#" + t for t in p.hashtags)
@@ -127,7 +135,7 @@ def post_features(p: Post, cap: dict | None = None, age_days: float | None = Non
         "log_recent_views": (math.log10(1 + float(np.median(p.recent_views))) if p.recent_views else nan),
         "recent_n": float(len(p.recent_views)) if p.recent_views else nan,
         "src_viral": 1.0 if p.source == "viral" else 0.0,
-        **{"c_" + c: float((p.content or {}).get(c, nan)) for c in CONTENT_COLUMNS},
+        **{"c_" + c: _float((p.content or {}).get(c)) for c in CONTENT_COLUMNS},
         # keys for the trend table (not model inputs themselves)
         "_tags": sorted(set(tags)), "_user": p.user, "_text": post_text(p),
         "_sound": (p.music_title or "").strip().lower() or None if p.music_original is not True else None,

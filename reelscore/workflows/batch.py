@@ -1,0 +1,254 @@
+"""Score a catalogue: `reelscore batch INPUT --out results.jsonl`.
+
+INPUT is a folder (every video or picture in it, recursively), a glob, or a CSV with a `path` column
+and optional `caption, followers, following, account_likes, n_videos, recent_views` columns. Each
+item becomes one JSON line in the output: `{"key", "path", "ok", "score", "views_p50", "result" |
+"error", "seconds"}`. Lines are appended and flushed one by one, so a killed batch keeps every
+finished item; `resume` skips items whose key (content hash + settings + caption + account inputs)
+is already in the output. A worker pool (`workers`, default: the number of cores) loads the models
+once per worker; an item that fails is recorded, never aborts the batch. `ray` runs the same
+per-item function as Ray tasks (a local instance, or the cluster at an address).
+"""
+from __future__ import annotations
+
+import csv
+import glob
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import OptionError, ReelscoreError
+
+MEDIA_EXTS = {".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi", ".gif", ".jpg", ".jpeg", ".png", ".webp", ".bmp",
+              ".tif", ".tiff", ".avif", ".heic", ".ts", ".mts", ".3gp", ".flv", ".wmv", ".mpg", ".mpeg"}
+
+
+@dataclass
+class Item:
+    path: str
+    caption: str | None = None
+    account: dict = field(default_factory=dict)
+
+    def key(self, settings: str) -> str:
+        from ..cache import video_key
+
+        try:
+            vk = video_key(self.path)
+        except OSError:
+            vk = "unreadable:" + self.path
+        blob = json.dumps([vk, settings, self.caption, self.account], sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()[:24]
+
+
+def _num(v):
+    return None if v in (None, "") else float(v)
+
+
+def read_items(source: str) -> list[Item]:
+    """Items from a folder, a glob or a CSV (see the module docstring)."""
+    p = Path(source)
+    if p.is_dir():
+        files = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in MEDIA_EXTS)
+        return [Item(str(f)) for f in files]
+    if p.is_file() and p.suffix.lower() == ".csv":
+        out = []
+        with open(p, newline="", encoding="utf-8-sig") as fh:
+            rd = csv.DictReader(fh)
+            if "path" not in (rd.fieldnames or []):
+                raise OptionError(f"{source}: a batch CSV needs a `path` column")
+            for r in rd:
+                path = Path(r["path"])
+                if not path.is_absolute():
+                    path = p.parent / path
+                acct = {k: _num(r.get(k)) for k in ("followers", "following", "account_likes", "n_videos")}
+                rv = (r.get("recent_views") or "").replace(";", ",")
+                acct["recent_views"] = [float(x) for x in rv.split(",") if x.strip()] or None
+                out.append(Item(str(path), r.get("caption") or None, {k: v for k, v in acct.items() if v is not None}))
+        return out
+    files = sorted(glob.glob(source, recursive=True))
+    if not files:
+        raise OptionError(f"{source}: no such folder, CSV or matching files")
+    return [Item(f) for f in files if Path(f).is_file()]
+
+
+def done_keys(out: Path) -> set[str]:
+    """Keys already recorded in `out` (a partial last line from a killed run is ignored)."""
+    keys = set()
+    if out.is_file():
+        with open(out, encoding="utf-8") as fh:
+            for line in fh:
+                try:
+                    keys.add(json.loads(line)["key"])
+                except (ValueError, KeyError):
+                    continue
+    return keys
+
+
+# ---- the per-item function (the same in a process pool and as a Ray task) -----------------------------
+_WARM = False
+
+
+def _warm():
+    """Load the models once per worker (engagement model, MiniLM, backbone sessions)."""
+    global _WARM
+    if not _WARM:
+        from ..models.engagement.store import load_model, resolve_model_path
+        from ..text.caption import caption_features
+
+        p = resolve_model_path(None)
+        if p is not None:
+            load_model(str(p))
+        caption_features("warm up #now")
+        _WARM = True
+
+
+def score_item(item: dict, settings: dict) -> dict:
+    """Analyze one item; never raises: errors are part of the record."""
+    from ..config import AnalysisConfig
+    from ..pipeline import analyze
+
+    t0 = time.perf_counter()
+    rec = {"key": item["key"], "path": item["path"]}
+    try:
+        _warm()
+        cfg = AnalysisConfig(**settings.get("config", {}))
+        reports = settings.get("reports_dir")
+
+        def on_result(a, media):  # the report from the frames already in memory: no second decode
+            from .report import write_report
+
+            rec["report"] = write_report(a, Path(reports) / f"{Path(item['path']).stem}-{item['key'][:8]}.html", media)
+        a = analyze(item["path"], caption=item.get("caption"), config=cfg, model=settings.get("model"),
+                    on_result=on_result if reports else None, **item.get("account", {}))
+        rec.update(ok=True, score=a.score, views_p50=a.engagement.views.p50 if a.engagement else None,
+                   result=json.loads(a.model_dump_json()))
+    except ReelscoreError as e:
+        rec.update(ok=False, error=str(e), error_type=type(e).__name__)
+    except Exception as e:  # noqa: BLE001 - recorded, never aborts the batch
+        rec.update(ok=False, error=f"internal error: {type(e).__name__}: {str(e)[:300]}", error_type="internal")
+    rec["seconds"] = round(time.perf_counter() - t0, 3)
+    return rec
+
+
+def _worker_init():
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    try:
+        _warm()
+    except Exception:  # noqa: BLE001 - a worker that cannot warm up records errors per item instead
+        pass
+
+
+def run_batch(source: str, out: str, workers: int | None = None, resume: bool = False, settings: dict | None = None,
+              ray_address: str | None = None, use_ray: bool = False, progress: bool = True) -> dict:
+    settings = settings or {}
+    items = read_items(source)
+    # the key covers what changes a result, not where reports go
+    fp = json.dumps({k: v for k, v in settings.items() if k != "reports_dir"}, sort_keys=True, default=str)
+    todo = []
+    outp = Path(out)
+    have = done_keys(outp) if resume else set()
+    if not resume and outp.exists():
+        outp.unlink()
+    for it in items:
+        k = it.key(fp)
+        if k in have:
+            continue
+        todo.append({"key": k, "path": it.path, "caption": it.caption, "account": it.account})
+    outp.parent.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    records = []
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(todo), unit="clip", disable=not progress or None, desc="scoring")
+    with open(outp, "a", encoding="utf-8") as fh:
+        def write(rec):
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+            records.append(rec)
+            bar.update(1)
+        if use_ray:
+            _run_ray(todo, settings, ray_address, write)
+        elif (workers or os.cpu_count() or 1) <= 1 or len(todo) <= 1:
+            for it in todo:
+                write(score_item(it, settings))
+        else:
+            import multiprocessing as mp
+            from concurrent.futures import ProcessPoolExecutor, as_completed
+
+            n = workers or os.cpu_count() or 1
+            with ProcessPoolExecutor(max_workers=min(n, len(todo)), mp_context=mp.get_context("spawn"),
+                                     initializer=_worker_init) as ex:
+                futs = [ex.submit(score_item, it, settings) for it in todo]
+                for f in as_completed(futs):
+                    write(f.result())
+    bar.close()
+    wall = time.perf_counter() - t0
+    ok = [r for r in records if r.get("ok")]
+    return {"items": len(items), "skipped_already_done": len(items) - len(todo), "processed": len(records),
+            "ok": len(ok), "failed": len(records) - len(ok), "seconds": round(wall, 2),
+            "clips_per_minute": round(60 * len(records) / wall, 2) if wall > 0 and records else None,
+            "out": str(outp), "records": records}
+
+
+def _run_ray(todo, settings, address, write):
+    try:
+        import ray
+    except ImportError:
+        raise OptionError("--ray needs Ray: pip install 'ray[default]'") from None
+    started = False
+    if not ray.is_initialized():
+        ray.init(address=address or None, ignore_reinit_error=True, include_dashboard=False, log_to_driver=False)
+        started = True
+    try:
+        remote = ray.remote(score_item)
+        pending = [remote.remote(it, settings) for it in todo]
+        while pending:
+            done, pending = ray.wait(pending, num_returns=1)
+            for d in done:
+                write(ray.get(d))
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def summary_table(res: dict) -> str:
+    recs = [r for r in res["records"] if r.get("ok")]
+    lines = [f"{res['processed']} scored ({res['ok']} ok, {res['failed']} failed), {res['skipped_already_done']} "
+             f"already done, {res['seconds']:.1f} s" + (f", {res['clips_per_minute']:.1f} clips/min"
+                                                       if res["clips_per_minute"] else "")]
+    if recs:
+        lines.append(f"  {'score':>6}  {'views p50':>10}  path")
+        for r in sorted(recs, key=lambda r: -r["score"])[:10]:
+            v = r.get("views_p50")
+            lines.append(f"  {r['score']:>6.1f}  {'' if v is None else f'{v:,.0f}':>10}  {r['path']}")
+    for r in [r for r in res["records"] if not r.get("ok")][:10]:
+        lines.append(f"  failed: {r['path']}: {r['error']}")
+    return "\n".join(lines)
+
+
+def write_index(res: dict, path: str) -> str:
+    """An HTML index of the batch, best first, linking each clip's report when one was written."""
+    import html as h
+
+    from ..outputs import atomic_write
+
+    rows = []
+    for r in sorted([r for r in res["records"] if r.get("ok")], key=lambda r: -r["score"]):
+        name = h.escape(r["path"])
+        if r.get("report"):
+            name = f'<a href="{h.escape(os.path.relpath(r["report"], Path(path).parent))}">{name}</a>'
+        views = "" if r.get("views_p50") is None else f"{r['views_p50']:,.0f}"
+        rows.append(f"<tr><td>{r['score']:.1f}</td><td>{views}</td><td>{name}</td></tr>")
+    failed = "".join(f"<li>{h.escape(r['path'])}: {h.escape(r['error'])}</li>" for r in res["records"] if not r.get("ok"))
+    doc = ("<!doctype html><meta charset=utf-8><meta name=viewport content='width=device-width'>"
+           "<title>reelscore batch</title><h1>reelscore batch</h1><table><tr><th>score</th><th>views p50</th>"
+           f"<th>clip</th></tr>{''.join(rows)}</table>" + (f"<h2>Failed</h2><ul>{failed}</ul>" if failed else ""))
+    atomic_write(path, doc)
+    return path
+
+
+__all__ = ["run_batch", "read_items", "score_item", "summary_table", "write_index"]
