@@ -372,6 +372,23 @@ def batch(source, out, workers, resume, ray_addr, reports_dir, model, max_second
 
 
 @cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (loopback by default).")
+@click.option("--port", type=int, default=8765, show_default=True)
+@click.option("--token", default=None, help="Require this token (X-Reelscore-Token header) on every API call; "
+              "needed for a non-loopback --host.")
+@click.option("--max-file-mb", type=float, default=512, show_default=True, callback=_positive("--max-file-mb"))
+@click.option("--allow-dir", type=click.Path(exists=True, file_okay=False), default=None,
+              help="Allow analyzing local files under this folder by path (POST path=...).")
+@click.option("--max-pending", type=int, default=8, show_default=True, help="Jobs queued or running before 503.")
+def serve(host, port, token, max_file_mb, allow_dir, max_pending):
+    """Run the local web app and HTTP API (/ and /api/v1; OpenAPI at /docs)."""
+    from .web import serve as run
+
+    click.echo(f"reelscore on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)", err=True)
+    run(host=host, port=port, token=token, max_file_mb=max_file_mb, allow_dir=allow_dir, max_pending=max_pending)
+
+
+@cli.command()
 def schema():
     """Print the JSON Schema of the analysis result."""
     from ..schema import Analysis

@@ -1,0 +1,89 @@
+"""Analysis history in SQLite (WAL mode) under the user data dir: every analysis the web app runs is
+kept (its result JSON, its report, and the uploaded media under a generated name), listed, opened,
+re-scored with another caption from the signal cache (no re-decode) and deleted with its files.
+Each write is one transaction: a crash or a kill mid-analysis never corrupts or loses earlier entries."""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from ..paths import data_dir
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS analyses (
+    id TEXT PRIMARY KEY,
+    created REAL NOT NULL,
+    filename TEXT NOT NULL,
+    media_path TEXT,
+    caption TEXT,
+    score REAL,
+    views_p50 REAL,
+    result TEXT NOT NULL,
+    report_path TEXT
+)"""
+
+
+class History:
+    def __init__(self, root: Path | None = None):
+        self.root = Path(root) if root else data_dir() / "web"
+        self.root.mkdir(parents=True, exist_ok=True)
+        (self.root / "media").mkdir(exist_ok=True)
+        (self.root / "reports").mkdir(exist_ok=True)
+        self.db = self.root / "history.sqlite"
+        self._lock = threading.Lock()
+        with self._conn() as c:
+            c.execute("PRAGMA journal_mode=WAL")
+            c.execute(SCHEMA)
+
+    def _conn(self):
+        c = sqlite3.connect(self.db, timeout=30)
+        c.row_factory = sqlite3.Row
+        return c
+
+    def new_media_path(self, suffix: str = "") -> Path:
+        """Where an upload is stored: a generated name, never the uploader's file name."""
+        safe = "".join(ch for ch in suffix.lower() if ch.isalnum())[:8]
+        return self.root / "media" / f"{uuid.uuid4().hex}{'.' + safe if safe else ''}"
+
+    def report_path(self, entry_id: str) -> Path:
+        return self.root / "reports" / f"{entry_id}.html"
+
+    def add(self, filename: str, media_path: str | None, caption: str | None, result: dict,
+            report_path: str | None, entry_id: str | None = None) -> str:
+        eid = entry_id or uuid.uuid4().hex[:16]
+        eng = result.get("engagement") or {}
+        with self._lock, self._conn() as c:
+            c.execute("INSERT INTO analyses VALUES (?,?,?,?,?,?,?,?,?)",
+                      (eid, time.time(), filename[:200], media_path, caption, result.get("score"),
+                       (eng.get("views") or {}).get("p50"), json.dumps(result), report_path))
+        return eid
+
+    def list(self, limit: int = 100) -> list[dict]:
+        with self._conn() as c:
+            rows = c.execute("SELECT id, created, filename, caption, score, views_p50 FROM analyses "
+                             "ORDER BY created DESC LIMIT ?", (limit,)).fetchall()
+        return [dict(r) for r in rows]
+
+    def get(self, eid: str) -> dict | None:
+        with self._conn() as c:
+            r = c.execute("SELECT * FROM analyses WHERE id = ?", (eid,)).fetchone()
+        if r is None:
+            return None
+        d = dict(r)
+        d["result"] = json.loads(d["result"])
+        return d
+
+    def delete(self, eid: str) -> bool:
+        e = self.get(eid)
+        if e is None:
+            return False
+        with self._lock, self._conn() as c:
+            c.execute("DELETE FROM analyses WHERE id = ?", (eid,))
+        for p in (e.get("media_path"), e.get("report_path")):
+            if p and Path(p).is_file() and self.root in Path(p).resolve().parents:
+                Path(p).unlink()
+        return True
