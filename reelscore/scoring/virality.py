@@ -84,23 +84,44 @@ class Scorer:
 
     def predict_bounded(self, caption, account: Account, duration_s, cap: dict | None = None,
                         content: dict | None = None):
-        """`predict` with the caption's learned effect bounded (CAPTION_CAP, CLARITY_PENALTY): returns
-        (row, emb, P shifted, grouped contributions with the caption's bounded effect, shift)."""
-        row, emb, P = self.predict(caption, account, duration_s, cap, content)
-        contrib = _grouped_contributions(self.model.contributions(row, emb))
-        raw = contrib.get("caption", 0.0) + contrib.get("hashtags", 0.0)
-        issues = (cap or {}).get("clarity_issues") or (caption_features(caption)["clarity_issues"] if caption else [])
+        """The prediction on the broad scale with the caption's effect learned where captions vary.
+
+        The broad sample (SMP-Video) gives only hashtags as captions, the viral sample full captions:
+        a caption with words would read as "a post from the viral scrape" to the trees. So the level
+        is predicted for a reference caption (the broad sample's typical hashtags-only caption,
+        `caption_reference_row`), and the caption's effect is the model's difference *within the viral
+        sample* between this caption and the reference, minus the same difference for a typical
+        training caption (`reference_["caption_offset"]`: 0 = an ordinary caption), then bounded
+        (CAPTION_CAP; CLARITY_PENALTY for unclear captions) and added.
+        Returns (row, emb, P, grouped contributions, how much the bound changed the effect)."""
+        cap = cap if cap is not None else caption_features(caption or "")
+        row, emb = self._features(caption, account, duration_s, cap, content)
+        ref = (self.model.reference_ or {}) if self.model is not None else {}
+        if "caption_offset" not in ref:  # a model from before: its own caption effect, bounded
+            P = self.model.predict([row], emb)
+            contrib = _grouped_contributions(self.model.contributions(row, emb))
+            raw = contrib.get("caption", 0.0) + contrib.get("hashtags", 0.0)
+            level_row = None
+        else:
+            level_row = caption_reference_row(row)
+            P = self.model.predict([level_row], emb)
+            contrib = _grouped_contributions(self.model.contributions(level_row, emb))
+            pv = self.model.predict([{**row, "src_viral": 1.0}, {**level_row, "src_viral": 1.0}],
+                                    np.vstack([emb, emb]) if emb is not None else None, raw=True)["views"]
+            raw = float(pv[0, 1] - pv[1, 1]) - ref["caption_offset"]
+        issues = cap.get("clarity_issues") or []
         eff = raw
         if issues:
             eff = min(eff, 0.0) - CLARITY_PENALTY * min(2, len(issues))
-        eff = float(np.clip(eff, -CAPTION_CAP - CLARITY_PENALTY * 2, CAPTION_CAP)) if issues else \
-            float(np.clip(eff, -CAPTION_CAP, CAPTION_CAP))
-        shift = eff - raw
-        if shift:
-            P = {t: v.copy() for t, v in P.items()}
-            P["views"] += shift
-            contrib["caption"] = eff - contrib.get("hashtags", 0.0)
-        return row, emb, P, contrib, round(shift, 4)
+        eff = float(np.clip(eff, -CAPTION_CAP - CLARITY_PENALTY * 2, CAPTION_CAP))
+        P = {t: v.copy() for t, v in P.items()}
+        if level_row is None:
+            P["views"] += eff - raw
+        else:
+            P["views"] += eff
+            contrib.pop("hashtags", None)
+        contrib["caption"] = eff
+        return row, emb, P, contrib, round(eff - raw, 4)
 
     def relative(self, p50: float, log_followers: float) -> float:
         return p50 - self.model.baseline(log_followers)
@@ -140,8 +161,8 @@ def score_analysis(components: list[Component], suggestions: list[Suggestion], s
         variant = "followers" if np.isfinite(lf) else "no_followers"
         rel0 = sc.relative(P["views"][0, 1], lf)
         engagement = _engagement(P, dv, sc, variant, account, row)
-        if shift:
-            notes.append(f"the caption's learned effect was bounded (shift {shift:+.2f} log10 views; see the score definition)")
+        if abs(shift) > 1e-3:
+            notes.append(f"the caption's learned effect was bounded (by {shift:+.2f} log10 views; see the score definition)")
     else:
         variant, rel0, model_contrib, lf = "none", 0.0, {}, float("nan")
         notes.append("no trained engagement model found: the score is the prior alone (heuristic)")
@@ -183,6 +204,31 @@ def score_analysis(components: list[Component], suggestions: list[Suggestion], s
     return ScoreResult(score=round(float(np.clip(score, 0, 100)), 1), definition=DEFINITION if sc.model else
                        DEFINITION + " (No trained model found: prior-only, heuristic.)", components=out_components,
                        suggestions=ranked, engagement=engagement, notes=notes, baseline=round(float(baseline), 2))
+
+
+# the broad sample's typical caption: hashtags only (its median post has 14, none generic, ~7 letters)
+REFERENCE_CAPTION = {"cap_length": 0.0, "cap_words": 0.0, "cap_lines": 1.0, "cap_emoji": 0.0, "cap_questions": 0.0,
+                     "cap_exclaims": 0.0, "cap_caps_ratio": 0.0, "cap_has_cta": 0.0, "cap_has_hook": 0.0,
+                     "cap_mentions": 0.0, "cap_sentiment": 0.0, "cap_empty": 0.0, "tag_count": 14.0,
+                     "tag_generic": 0.0, "tag_niche": 14.0, "tag_mean_len": 6.8}
+REFERENCE_TEXT = " ".join(f"#topic{i}" for i in range(14))
+
+
+def caption_reference_row(row: dict) -> dict:
+    """`row` with its caption replaced by the broad sample's typical hashtags-only caption."""
+    return {**row, **REFERENCE_CAPTION, "_tags": [], "_text": REFERENCE_TEXT}
+
+
+def caption_offset(model, rows: list[dict]) -> float:
+    """Median, over posts of the viral sample with a caption, of the model's difference between the
+    post's caption and the reference caption: the effect of an ordinary caption (subtracted, so an
+    ordinary caption moves the prediction by 0)."""
+    rows = [r for r in rows if r.get("src_viral") == 1.0 and r.get("cap_words", 0) > 0]
+    if not rows:
+        return 0.0
+    P = model.predict([{**r} for r in rows] + [caption_reference_row(r) for r in rows], None, raw=True)["views"]
+    n = len(rows)
+    return float(np.median(P[:n, 1] - P[n:, 1]))
 
 
 def content_from_signals(signals: dict[str, Signal]) -> dict | None:

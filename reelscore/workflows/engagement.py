@@ -177,6 +177,9 @@ def train_default(data: list[str] | str, out: str, params: dict | None = None, l
     model = EngagementModel(**(params or {}))
     model.fit(cv["rows"], cv["emb"], cv["y"], calib=cv["calib"])
     model.reference_ = build_reference(cv)
+    from ..scoring.virality import caption_offset
+
+    model.reference_["caption_offset"] = caption_offset(model, cv["rows"])
     card = {
         "model": "engagement-default", "date": today(), "data": {s: f"{sum(p.source == s for p in posts)} posts, "
         f"{len({p.user for p in posts if p.source == s})} accounts" for s in SOURCES}, "files": files, "target": "log10(views+1) and log10 per-view rates; quantiles "
