@@ -87,7 +87,7 @@ def smp_audio_stats(a: np.ndarray, sr: int) -> dict[str, float]:
 @register
 class AudioAnalyzer(Analyzer):
     name = "audio"
-    version = "2"
+    version = "3"
     description = "loudness (BS.1770), silence at start, clipping, speech (silero-vad), tempo/beat, music"
     backend = "pyloudnorm + silero-vad (onnx) + numpy onset/tempo"
     heuristic = False
@@ -114,7 +114,11 @@ class AudioAnalyzer(Analyzer):
         notes = []
         peak = float(np.abs(a).max()) if len(a) else 0.0
         vals["peak_dbfs"] = float(20 * np.log10(peak + 1e-12))
-        vals["clipping_fraction"] = float((np.abs(a) >= 0.999).mean()) if len(a) else 0.0
+        # clipping: samples at full scale, or, once lossy coding has smeared the flat tops (AAC overshoots past
+        # 1.0 and rings), the share of samples above 0.9 when the peak reaches full scale
+        hard = float((np.abs(a) >= 0.999).mean()) if len(a) else 0.0
+        near = float((np.abs(a) >= 0.9).mean()) if len(a) and peak >= 0.98 else 0.0
+        vals["clipping_fraction"] = max(hard, near)
         meter = pyloudnorm.Meter(sr)
         timeline = []
         if dur >= 0.5:

@@ -121,6 +121,8 @@ def format_fit(s):
         sug.append(Suggestion(component="format", message=f"Reframe to 9:16 vertical (1080x1920); the file is {v['width']}x{v['height']} ({v['orientation']}), so it will be shown with bars or cropped.", priority=1))
     if short < 720:
         sug.append(Suggestion(component="format", message=f"Export at least 720x1280 (ideally 1080x1920); the short side is {short} px.", priority=1))
+    bars = min(1.0, v.get("letterbox", 0.0) + v.get("pillarbox", 0.0))
+    score -= 10 * bars  # burned-in bars waste the screen and stop the platform from cropping or zooming
     if abs(content - aspect) > 0.05:
         sug.append(Suggestion(component="format", message=f"The picture fills only {v['content_width']}x{v['content_height']} of the frame (black bars); crop or reframe it to fill 9:16.", priority=1))
     return _c("format", score, "; ".join(parts), sig, {k: v.get(k) for k in ("aspect", "content_aspect", "short_side", "fps", "duration_s", "orientation")}), sug
@@ -345,10 +347,10 @@ def audio(s):
     score = band(lufs, -40, -18, -10, -4) if lufs is not None else 50
     clip = v["clipping_fraction"]
     score -= min(40, 4000 * clip)
-    if clip > 0.01:  # audible distortion over whole passages: never a good sound, however loud
-        score = min(score, 20)
     score -= 15 * min(1.0, v["leading_silence_s"] / 1.0) if v["leading_silence_s"] > 0.3 else 0
     score += 10 * max(v["speech_fraction"] > 0.2, v["music_likelihood"] > 0.5)
+    if clip > 0.004:  # audible distortion over whole passages: never a good sound, however loud
+        score = min(score, 20)
     parts = [f"{lufs:.1f} LUFS" if lufs is not None else "loudness n/a",
              f"speech {v['speech_fraction']:.0%}", f"music {'likely' if v['music_likelihood'] > 0.5 else 'unlikely'}"]
     if v.get("tempo_bpm"):
@@ -359,7 +361,7 @@ def audio(s):
         sug.append(Suggestion(component="audio", message=f"Audio is very loud ({lufs:.0f} LUFS); bring it down to about -14 LUFS.", priority=2))
     if clip > 0.001:
         parts.append(f"clipping {clip:.1%} of samples")
-        sug.append(Suggestion(component="audio", message="Audio clips (distorts); lower the gain or use a limiter.", priority=1 if clip > 0.01 else 2))
+        sug.append(Suggestion(component="audio", message="Audio clips (distorts); lower the gain or use a limiter.", priority=1 if clip > 0.004 else 2))
     if v["leading_silence_s"] > 0.5:
         sug.append(Suggestion(component="audio", message=f"The first {v['leading_silence_s']:.1f} s are silent; trim them or start the sound immediately.", target=f"0-{v['leading_silence_s']:.1f} s", priority=1))
     keys = ("integrated_lufs", "peak_dbfs", "clipping_fraction", "leading_silence_s", "speech_fraction", "music_likelihood", "tempo_bpm", "beat_strength")
