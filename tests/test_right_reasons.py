@@ -100,3 +100,12 @@ def test_degradations_lower_their_component_and_never_raise_the_score(tmp_path, 
             if not (c1.get(c) is not None and c0.get(c) is not None and c1[c] < c0[c]):
                 failures.append(f"{kind}: {c} {c0.get(c)} -> {c1.get(c)}")
     assert not failures, failures
+
+
+def test_keyword_strength_is_learned_and_shown_with_evidence():
+    """Hashtags carry their learned effect from the training posts, with how many posts back it."""
+    from reelscore.workflows.caption import analyze_caption
+
+    out = analyze_caption("Easy dinner idea #recipe #cooking", followers=5000)
+    ev = out["keyword_evidence"]
+    assert any(e.startswith("#recipe:") and "log10 views in training posts" in e and "n=" in e for e in ev), ev

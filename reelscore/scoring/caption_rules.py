@@ -61,9 +61,14 @@ def caption_component(sig: Signal | None) -> tuple[Component | None, list[Sugges
     else:
         reasons.append(f"language {v['language']}: English-only sentiment not scored")
     tr = v.get("trends") or {}
-    if tr.get("trending_hashtags"):
-        score += min(10.0, 5 * len(tr["trending_hashtags"]))
-        reasons.append("trending hashtags: " + ", ".join("#" + t["name"] for t in tr["trending_hashtags"][:3]))
+    hot = [t for t in (tr.get("trending_hashtags") or []) if t["weight"] > 0]
+    if hot:
+        score += min(10.0, 5 * len(hot))
+        reasons.append("trending hashtags: " + ", ".join("#" + t["name"] for t in hot[:3]))
+    # keyword strength learned from training posts: each known hashtag's shrunk effect, with its evidence
+    keywords = [f"#{t['name']}: {t['weight']:+.2f} log10 views in training posts"
+                + (f", n={t['posts']}" + (f" from {t['creators']} creators" if t.get("creators") else "") if t.get("posts") else "")
+                for t in (tr.get("trending_hashtags") or [])[:5]]
     if v["over_visible_limit"] and not v["has_hook"]:
         score -= 5
     if v["body_length"] > 2200:
@@ -85,5 +90,6 @@ def caption_component(sig: Signal | None) -> tuple[Component | None, list[Sugges
                              "generic_hashtags", "spammy_hashtags", "niche_hashtag_count", "emoji_count", "mentions",
                              "readability", "over_visible_limit")}
     raw["trends"] = tr
+    raw["keyword_evidence"] = keywords
     return Component(name="caption", score=round(max(0.0, min(100.0, score)), 1), explanation="; ".join(reasons), raw=raw,
                      backend=sig.backend, heuristic=True), sug

@@ -30,6 +30,8 @@ class Trend:
     name: str
     weight: float
     date: str
+    posts: int | None = None  # training posts behind the weight (shipped file), if known
+    creators: int | None = None
 
 
 def user_trends_path() -> Path:
@@ -61,8 +63,15 @@ def parse(text: str, source: str = "trends") -> list[Trend]:
             raise InputError(source, f"line {i}: weight must be a number and date YYYY-MM-DD") from None
         name = (r["name"] or "").strip().lstrip("#").lower() if kind == "hashtag" else (r["name"] or "").strip()
         if name:
-            out.append(Trend(kind, name, w, r["date"].strip()))
+            out.append(Trend(kind, name, w, r["date"].strip(), _int(r.get("posts")), _int(r.get("creators"))))
     return out
+
+
+def _int(v) -> int | None:
+    try:
+        return int(v) if v not in (None, "") else None
+    except ValueError:
+        return None
 
 
 def load(path: str | Path | None = None) -> list[Trend]:
@@ -94,7 +103,8 @@ def match(caption_tags: list[str], caption_text: str, trends: list[Trend] | None
     trends = trends if trends is not None else load()
     tags = {t.name: t for t in trends if t.kind == "hashtag"}
     hit = [tags[t] for t in caption_tags if t in tags]
-    out = {"trending_hashtags": [{"name": t.name, "weight": t.weight, "date": t.date} for t in hit],
+    out = {"trending_hashtags": [{"name": t.name, "weight": t.weight, "date": t.date, "posts": t.posts,
+                                  "creators": t.creators} for t in hit],
            "trend_weight": float(sum(t.weight for t in hit)), "trends_file_date": max((t.date for t in trends), default=None),
            "closest_topic": None, "topic_similarity": None}
     topics = [t for t in trends if t.kind == "topic"] or [t for t in trends if t.kind == "hashtag"][:200]

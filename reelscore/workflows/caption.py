@@ -30,6 +30,8 @@ def analyze_caption(text: str, followers: float | None = None, sentiment: str = 
                       "emoji": v["emoji_count"], "intensifiers": v["intensifiers"]},
         "length": {"chars": v["length"], "words": v["words"], "over_visible_limit": v["over_visible_limit"]},
         "mentions": v["mentions"], "readability": v["readability"], "trends": v.get("trends"),
+        "keyword_evidence": comp.raw.get("keyword_evidence", []) if comp.raw else [],
+        "clarity_issues": v.get("clarity_issues", []),
         "unreliable_for_language": v["english_only_signals_unreliable"],
         "signals": v,
     }

@@ -200,18 +200,20 @@ def train_default(data: list[str] | str, out: str, params: dict | None = None, l
 
 def write_trends(table, path: Path, date: str, min_posts: int = 5) -> int:
     """The shipped trends file: hashtags and sounds used by >= 2 creators in >= min_posts posts,
-    weighted by their shrunk mean log10 views above the typical training post."""
+    weighted by their shrunk mean log10 views above the typical post of the same sample (views centred
+    within each sample; each creator's own posts left out of what their rows see in training), with
+    the number of posts and creators behind each weight."""
     import csv
 
     rows = []
     for kind, tab in (("hashtag", table.tags), ("sound", table.sounds)):
-        for name, (s, n, _creators) in tab.items():
+        for name, (s, n, creators) in tab.items():
             if n >= min_posts:
-                rows.append((kind, name, round(s / (n + 5.0), 4), date))
+                rows.append((kind, name, round(s / (n + 5.0), 4), date, int(n), int(creators)))
     rows.sort(key=lambda r: -r[2])
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(["kind", "name", "weight", "date"])
+        w.writerow(["kind", "name", "weight", "date", "posts", "creators"])
         w.writerows(rows)
     return len(rows)
 
