@@ -85,17 +85,22 @@ def make_video(path: str | Path, width: int = 1080, height: int = 1920, seconds:
             out.mux(p)
         if astream is not None:
             a = synth_audio(seconds, sample_rate, audio, audio_start, bpm)
-            hop = 1024
-            for s in range(0, len(a), hop):
-                chunk = a[s : s + hop]
-                af = av.AudioFrame.from_ndarray(chunk[None, :].astype(np.float32), format="flt", layout="mono")
-                af.sample_rate = sample_rate
-                af.pts = s
-                for p in astream.encode(af):
-                    out.mux(p)
-            for p in astream.encode():
-                out.mux(p)
+            _mux_audio(out, astream, a, sample_rate)
     return path
+
+
+def _mux_audio(out, stream, a: np.ndarray, sr: int, hop: int = 1024) -> None:
+    """Encode mono float audio `a` into `stream` of the open container `out` and flush it."""
+    import av
+
+    for s in range(0, len(a), hop):
+        af = av.AudioFrame.from_ndarray(a[None, s : s + hop].astype(np.float32), format="flt", layout="mono")
+        af.sample_rate = sr
+        af.pts = s
+        for p in stream.encode(af):
+            out.mux(p)
+    for p in stream.encode():
+        out.mux(p)
 
 
 def synth_audio(seconds: float, sr: int, kind: str, start: float = 0.0, bpm: float = 120.0) -> np.ndarray:
@@ -217,12 +222,5 @@ def degrade(src: str | Path, dst: str | Path, kind: str, max_seconds: float = 12
         for p in v.encode():
             out.mux(p)
         if a_s is not None:
-            for s in range(0, len(au), 1024):
-                af = av.AudioFrame.from_ndarray(au[None, s : s + 1024].astype(np.float32), format="flt", layout="mono")
-                af.sample_rate = sr
-                af.pts = s
-                for p in a_s.encode(af):
-                    out.mux(p)
-            for p in a_s.encode():
-                out.mux(p)
+            _mux_audio(out, a_s, au, sr)
     return dst
