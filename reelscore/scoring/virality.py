@@ -119,10 +119,14 @@ class Scorer:
             eff = min(eff, 0.0) - CLARITY_PENALTY * min(2, len(issues))
         eff = float(np.clip(eff, -CAPTION_CAP - CLARITY_PENALTY * 2, CAPTION_CAP))
         P = {t: v.copy() for t, v in P.items()}
-        if "faces" in contrib:
-            f_raw = contrib["faces"]
-            contrib["faces"] = float(np.clip(f_raw, -FACES_CAP, FACES_CAP))
-            P["views"] += contrib["faces"] - f_raw
+        if content is not None:  # the faces' whole effect (interactions included) bounded: vs neutral faces
+            base_row = level_row if level_row is not None else row
+            neutral = {**base_row, **{"c_" + k: v for k, v in FACES_NEUTRAL.items()}}
+            pn = self.model.predict([neutral], emb)["views"][0, 1]
+            f_raw = float(P["views"][0, 1] - pn)
+            f_eff = float(np.clip(f_raw, -FACES_CAP, FACES_CAP))
+            P["views"] += f_eff - f_raw
+            contrib["faces"] = f_eff
         if level_row is None:
             P["views"] += eff - raw
         else:
@@ -239,6 +243,9 @@ def caption_offset(model, rows: list[dict]) -> float:
     return float(np.median(P[:n, 1] - P[n:, 1]))
 
 
+# medians of SMP-Video's face statistics (the reference the faces' bounded effect is measured from)
+FACES_NEUTRAL = {"face_frame_rate": 0.409, "avg_faces_per_frame": 1.0248, "multi_person_ratio": 0.0246,
+                 "avg_face_area_ratio": 0.0153, "max_face_area_ratio": 0.045, "close_up_ratio": 0.0}
 # medians of SMP-Video's audio statistics (smp_video_train_content.csv, 2,748 posts)
 AUDIO_NEUTRAL = {"rms_mean": 0.1238, "rms_std": 0.06, "zcr_mean": 0.0911, "tempo": 117.45,
                  "spectral_centroid_mean": 2037.2, "spectral_rolloff_mean": 4058.4}
