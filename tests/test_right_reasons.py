@@ -102,9 +102,11 @@ def test_degradations_lower_their_component_and_never_raise_the_score(tmp_path, 
     assert not failures, failures
 
 
-def test_keyword_strength_is_learned_and_shown_with_evidence():
+def test_keyword_strength_is_learned_and_shown_with_evidence(monkeypatch, tmp_path):
     """Hashtags carry their learned effect from the training posts, with how many posts back it."""
     from reelscore.workflows.caption import analyze_caption
+
+    monkeypatch.setenv("REELSCORE_DATA_DIR", str(tmp_path))  # the shipped trends file, not a test's own
 
     out = analyze_caption("Easy dinner idea #recipe #cooking", followers=5000)
     ev = out["keyword_evidence"]

@@ -350,8 +350,9 @@ def report(result, out):
               help="Write each clip's HTML report into this folder, and an index.html linking them.")
 @click.option("--model", default=None, help="Engagement model NAME or PATH.")
 @click.option("--max-seconds", type=float, default=180.0, show_default=True, callback=_positive("--max-seconds"))
+@click.option("--no-cache", is_flag=True, help="Do not read or write the per-video signal cache.")
 @click.option("--quiet", "-q", is_flag=True)
-def batch(source, out, workers, resume, ray_addr, reports_dir, model, max_seconds, quiet):
+def batch(source, out, workers, resume, ray_addr, reports_dir, model, max_seconds, no_cache, quiet):
     """Score a folder, a glob or a CSV (path, caption, followers, ...) into JSON lines, resumable."""
     from ..outputs import check_destination
     from ..workflows.batch import run_batch, summary_table, write_index
@@ -359,7 +360,7 @@ def batch(source, out, workers, resume, ray_addr, reports_dir, model, max_second
     if workers is not None and workers < 1:
         raise OptionError("--workers must be at least 1")
     check_destination(out, "--out")
-    settings = {"config": {"max_seconds": max_seconds}, "model": model,
+    settings = {"config": {"max_seconds": max_seconds, "use_cache": not no_cache}, "model": model,
                 "reports_dir": str(Path(reports_dir).absolute()) if reports_dir else None}
     res = run_batch(source, out, workers=workers, resume=resume, settings=settings, use_ray=ray_addr is not None,
                     ray_address=None if ray_addr in (None, "local") else ray_addr, progress=not quiet)
