@@ -134,8 +134,11 @@ def create_app(max_file_mb: float = 512, token: str | None = None, allow_dir: st
             eid = uuid.uuid4().hex[:16]
             rp = hist.report_path(eid)
 
-            def on_result(a, media):
-                write_report(a, rp, media)
+            def on_result(a, media):  # the report names the upload, never the stored file's path
+                shown = a.model_copy(deep=True)
+                if shown.media is not None:
+                    shown.media.path = filename
+                write_report(shown, rp, media)
             a = analyze(path, caption=caption, account=account, progress=progress, on_result=on_result)
             res = json.loads(a.model_dump_json())
             res["media"]["path"] = filename  # the uploader's name for display, never a path on this machine
