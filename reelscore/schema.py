@@ -104,6 +104,14 @@ class Interval(_Model):
 MAX_COUNT = 1e10  # no account has more followers, likes or views than this
 
 
+def parse_counts(text: str, name: str) -> list[float]:
+    """Counts written as "1200, 3400;900" (the recent-views input of the CLI, web form and batch CSV)."""
+    try:
+        return [float(x) for x in str(text).replace(";", ",").split(",") if x.strip()]
+    except ValueError:
+        raise ValueError(f"{name} must be numbers separated by commas, got {str(text)[:60]!r}") from None
+
+
 class Account(_Model):
     """What a creator knows of the account; every field optional, each sharpens the prediction."""
 

@@ -87,12 +87,14 @@ def _account(followers, following, account_likes, video_count, recent_views, his
     from ..errors import OptionError
     from ..pipeline import make_account
 
+    from ..schema import parse_counts
+
     recent = None
     if recent_views:
         try:
-            recent = [float(x) for x in recent_views.replace(";", ",").split(",") if x.strip()]
-        except ValueError:
-            raise OptionError(f"--recent-views must be numbers separated by commas, got {recent_views[:60]!r}") from None
+            recent = parse_counts(recent_views, "--recent-views")
+        except ValueError as e:
+            raise OptionError(str(e)) from None
     if history_file:
         from ..models.engagement.data import load_posts
 

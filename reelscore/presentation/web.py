@@ -96,12 +96,14 @@ def create_app(max_file_mb: float = 512, token: str | None = None, allow_dir: st
         return await call_next(request)
 
     def account_from(followers, following, account_likes, n_videos, recent_views):
+        from ..schema import parse_counts
+
         rv = None
         if recent_views:
             try:
-                rv = [float(x) for x in str(recent_views).split(",") if x.strip()]
-            except ValueError:
-                err(422, "recent_views: numbers separated by commas")
+                rv = parse_counts(recent_views, "recent_views")
+            except ValueError as e:
+                err(422, str(e))
         try:
             return make_account(followers=followers, following=following, account_likes=account_likes,
                                 n_videos=n_videos, recent_views=rv)

@@ -238,7 +238,7 @@ def caption_offset(model, rows: list[dict]) -> float:
     rows = [r for r in rows if r.get("src_viral") == 1.0 and r.get("cap_words", 0) > 0]
     if not rows:
         return 0.0
-    P = model.predict([{**r} for r in rows] + [caption_reference_row(r) for r in rows], None, raw=True)["views"]
+    P = model.predict(rows + [caption_reference_row(r) for r in rows], None, raw=True)["views"]
     n = len(rows)
     return float(np.median(P[:n, 1] - P[n:, 1]))
 

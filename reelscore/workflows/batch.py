@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import OptionError, ReelscoreError
+from ..schema import parse_counts
 
 MEDIA_EXTS = {".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi", ".gif", ".jpg", ".jpeg", ".png", ".webp", ".bmp",
               ".tif", ".tiff", ".avif", ".heic", ".ts", ".mts", ".3gp", ".flv", ".wmv", ".mpg", ".mpeg"}
@@ -59,13 +60,15 @@ def read_items(source: str) -> list[Item]:
             rd = csv.DictReader(fh)
             if "path" not in (rd.fieldnames or []):
                 raise OptionError(f"{source}: a batch CSV needs a `path` column")
-            for r in rd:
+            for line, r in enumerate(rd, start=2):
                 path = Path(r["path"])
                 if not path.is_absolute():
                     path = p.parent / path
-                acct = {k: _num(r.get(k)) for k in ("followers", "following", "account_likes", "n_videos")}
-                rv = (r.get("recent_views") or "").replace(";", ",")
-                acct["recent_views"] = [float(x) for x in rv.split(",") if x.strip()] or None
+                try:
+                    acct = {k: _num(r.get(k)) for k in ("followers", "following", "account_likes", "n_videos")}
+                    acct["recent_views"] = parse_counts(r.get("recent_views") or "", "recent_views") or None
+                except ValueError as e:  # a bad cell names its line instead of stopping with a traceback
+                    raise OptionError(f"{source}: line {line}: {e}") from None
                 out.append(Item(str(path), r.get("caption") or None, {k: v for k, v in acct.items() if v is not None}))
         return out
     files = sorted(glob.glob(source, recursive=True))
