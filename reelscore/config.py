@@ -7,6 +7,9 @@ import json
 from pydantic import BaseModel, ConfigDict, Field
 
 
+DECODE_VERSION = "2"  # bump when the decode pass produces different frames (invalidates cached signals)
+
+
 class SamplingConfig(BaseModel):
     """What the single decode pass keeps for the analyzers."""
 
@@ -18,7 +21,10 @@ class SamplingConfig(BaseModel):
     cover_short_side: int = Field(1080, ge=64, description="short side of the cover candidates kept (as YUV, "
                                   "only the chosen one is converted) for the best-frame JPEG, px")
     small_max_fps: float = Field(30.0, gt=0, description="rate cap of small frames for motion/cuts")
-    small_short_side: int = Field(144, ge=32, description="short side of small frames, px")
+    small_short_side: int = Field(72, ge=32, description="short side of small frames, px (motion, cuts and "
+                                  "loop work at 72 px; more only costs conversion time and memory)")
+    small_max_frames: int = Field(5400, ge=16, description="cap on small frames kept (~28 KB each at 72 px): "
+                                  "up to 180 s at 30 fps; longer windows are sampled at a lower rate")
     hook_seconds: float = Field(3.0, ge=0.5, description="length of the densely sampled opening")
     hook_fps: float = Field(6.0, gt=0, description="rate of hook frames")
     hook_short_side: int = Field(480, ge=64)
@@ -37,8 +43,11 @@ class AnalysisConfig(BaseModel):
     max_decode_seconds: float = Field(600.0, gt=0, description="give up (exit 2) if decoding takes longer: never hang")
     analyzers: tuple[str, ...] | None = Field(None, description="subset of analyzers to run (None = all)")
     use_cache: bool = True
+    threads: int = Field(0, ge=0, description="analyzers run in parallel on this many threads (0 = one per CPU "
+                         "core, at most 4; 1 = one after another). Results do not depend on it.")
 
     def fingerprint(self) -> str:
         """Hash of the settings that change analyzer outputs (for the signal cache)."""
-        d = self.model_dump(exclude={"use_cache", "analyzers", "max_file_bytes"})
+        d = self.model_dump(exclude={"use_cache", "analyzers", "max_file_bytes", "threads"})
+        d["decode_version"] = DECODE_VERSION
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]

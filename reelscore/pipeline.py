@@ -50,8 +50,12 @@ def analyze(path: str | os.PathLike, caption: str | None = None, *, followers: f
     vivit = vivit_checkpoint(model)  # a ViViT trained with `train vivit --name NAME`
     engagement_model = None if (vivit is not None and not has_engagement_model(model)) else model
     mpath = resolve_model_path(engagement_model)  # a wrong --model fails now, not after the analysis
+    loading = None
     if mpath is not None:
-        load_model(str(mpath))
+        if engagement_model is None:  # the shipped model loads (about 2 s cold) while the video decodes
+            loading = in_background(load_model, str(mpath))
+        else:  # a model the user names is checked before any work
+            load_model(str(mpath))
     if best_frame_path is not None:  # refuse an unusable destination before any work
         check_destination(best_frame_path, "best_frame_path", [path])
     timings: dict[str, float] = {}
@@ -88,16 +92,18 @@ def analyze(path: str | os.PathLike, caption: str | None = None, *, followers: f
     else:  # the cached description of the same content, reported under this file's own path
         info = cached_info.model_copy(update={"path": display(path)})
     t0 = time.perf_counter()
-    for i, a in enumerate(pending):
-        if progress:
-            progress(f"analyze:{a.name}", i / max(1, len(pending)))
-        sig = a.run(media, ctx)
+    for a, sig in run_analyzers(pending, media, ctx, cfg.threads, progress):
         signals[a.name] = sig
         if cache and not a.reads_caption:
             cache.put(vkey, sig.model_copy(update={"version": a.cache_version(ctx)}), fp)
+    signals = {a.name: signals[a.name] for a in analyzers}  # a stable order, however they finished
     timings["analyzers"] = time.perf_counter() - t0
     for name, sig in signals.items():
         timings[f"analyzer.{name}"] = 0.0 if sig.cached else sig.seconds
+    t0 = time.perf_counter()
+    if loading is not None:
+        loading.result()  # re-raises a load failure
+    timings["model_wait"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     components, suggestions = build_components(signals)
     result = score_analysis(components, suggestions, signals, caption=caption, followers=account.followers,
@@ -119,6 +125,57 @@ def analyze(path: str | os.PathLike, caption: str | None = None, *, followers: f
     if on_result is not None:
         on_result(analysis, media)
     return analysis
+
+def in_background(fn, *args):
+    """Run fn(*args) on a daemon thread; a Future for its result (or exception)."""
+    import threading
+    from concurrent.futures import Future
+
+    fut: Future = Future()
+
+    def work():
+        try:
+            fut.set_result(fn(*args))
+        except BaseException as e:  # noqa: BLE001 - handed to whoever waits for the result
+            fut.set_exception(e)
+
+    threading.Thread(target=work, name="reelscore-load", daemon=True).start()
+    return fut
+
+
+def analyzer_threads(threads: int = 0) -> int:
+    """Threads for the analyzers: `threads`, or one per usable core (at most 4) when 0."""
+    if threads > 0:
+        return threads
+    try:
+        n = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        n = os.cpu_count() or 1
+    return max(1, min(4, n))
+
+
+def run_analyzers(analyzers, media, ctx: Context, threads: int = 0, progress=None):
+    """Yield (analyzer, signal) as each finishes. With more than one thread the analyzers run in
+    parallel, costliest first: their heavy parts (ONNX Runtime, OpenCV, numpy, torch) release the
+    GIL. Each analyzer is independent and runs on one thread, so results do not depend on `threads`."""
+    n = analyzer_threads(threads)
+    order = sorted(analyzers, key=lambda a: -a.cost)
+    if n <= 1 or len(order) <= 1:
+        for i, a in enumerate(order):
+            if progress:
+                progress(f"analyze:{a.name}", i / len(order))
+            yield a, a.run(media, ctx)
+        return
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    with ThreadPoolExecutor(n, thread_name_prefix="reelscore-analyzer") as pool:
+        futs = {pool.submit(a.run, media, ctx): a for a in order}
+        for i, fut in enumerate(as_completed(futs)):
+            a = futs[fut]
+            if progress:
+                progress(f"analyze:{a.name}", (i + 1) / len(order))
+            yield a, fut.result()
+
 
 def vivit_checkpoint(model: str | None):
     """The ViViT checkpoint `<models dir>/NAME.vivit.pt` (or a `.vivit.pt` path) named by --model, or None."""

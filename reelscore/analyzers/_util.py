@@ -4,6 +4,20 @@ from __future__ import annotations
 import numpy as np
 
 
+WORK_SHORT_SIDE = 72  # px: the scale motion, cuts and loop measure at
+
+
+def work_scale(img: np.ndarray) -> np.ndarray:
+    """`img` area-downscaled to about WORK_SHORT_SIDE px on its short side (unchanged when already
+    there: the decode pass delivers small frames at this size by default)."""
+    import cv2
+
+    f = WORK_SHORT_SIDE / min(img.shape[:2])
+    if f > 0.75:
+        return img
+    return cv2.resize(img, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+
+
 def luma(rgb: np.ndarray) -> np.ndarray:
     """BT.601 luma, float32 0..255."""
     return rgb[..., 0] * np.float32(0.299) + rgb[..., 1] * np.float32(0.587) + rgb[..., 2] * np.float32(0.114)

@@ -69,6 +69,7 @@ OWN_NIMA = "nima-ava-own"
 @register
 class AestheticsAnalyzer(Analyzer):
     name = "aesthetics"
+    cost = 1.5
     description = "computational aesthetics: thirds, subject isolation, symmetry, clutter, contrast, colour (heuristic)"
     backend = "heuristic-computational-aesthetics"
     heuristic = True

@@ -87,6 +87,7 @@ def smp_audio_stats(a: np.ndarray, sr: int) -> dict[str, float]:
 @register
 class AudioAnalyzer(Analyzer):
     name = "audio"
+    cost = 4
     version = "3"
     description = "loudness (BS.1770), silence at start, clipping, speech (silero-vad), tempo/beat, music"
     backend = "pyloudnorm + silero-vad (onnx) + numpy onset/tempo"
@@ -97,9 +98,10 @@ class AudioAnalyzer(Analyzer):
     def available(self):
         try:
             import pyloudnorm  # noqa: F401
-            import silero_vad  # noqa: F401
 
-            return True, "pyloudnorm, silero-vad (bundled onnx)"
+            from ..models.vad import weights_path
+
+            return True, f"pyloudnorm, silero-vad {weights_path()}"
         except Exception as e:
             return False, f"{type(e).__name__}: {e}"
 
@@ -165,15 +167,9 @@ class AudioAnalyzer(Analyzer):
 
     @staticmethod
     def _speech(audio: np.ndarray, sr: int) -> dict:
-        import torch
-        from silero_vad import get_speech_timestamps
-
         if sr not in (8000, 16000):
             raise ValueError("silero-vad needs 8 or 16 kHz audio")
-        model = _vad_model()
-        ts = get_speech_timestamps(torch.from_numpy(np.ascontiguousarray(audio, dtype=np.float32)), model,
-                                   sampling_rate=sr, return_seconds=True)
-        segs = [(float(t["start"]), float(t["end"])) for t in ts]
+        segs = [(float(s), float(e)) for s, e in _vad_model().speech_timestamps(audio, sr)]
         total = sum(e - s for s, e in segs)
         dur = max(len(audio) / sr, 1e-6)
         return {"speech_fraction": float(min(1.0, total / dur)), "speech_segments": segs,

@@ -36,6 +36,9 @@ class Analyzer(ABC):
     video_only: ClassVar[bool] = False  # not applicable to still images
     needs_audio: ClassVar[bool] = False
     reads_caption: ClassVar[bool] = False
+    # rough relative cost (warm, 30 s reel): the pipeline starts the costliest first so that parallel
+    # analyzers finish together
+    cost: ClassVar[float] = 1.0
 
     def cache_version(self, ctx: Context) -> str:
         """The version its cached signals are filed under (an analyzer whose output depends on a

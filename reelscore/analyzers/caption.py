@@ -9,6 +9,7 @@ from .base import Analyzer, Context, register
 @register
 class CaptionAnalyzer(Analyzer):
     name = "caption"
+    cost = 3
     description = "caption sentiment (trained MiniLM head; VADER outside English), hook, call to action, hashtags, emoji, length, language"
     backend = "sentiment model + rules"
     version = "2"

@@ -4,12 +4,14 @@ from __future__ import annotations
 import numpy as np
 
 from ..schema import Evidence
+from ._util import work_scale
 from .base import Analyzer, Context, register
 
 
 @register
 class CutsAnalyzer(Analyzer):
     name = "cuts"
+    cost = 2
     description = "shot boundaries (PySceneDetect ContentDetector, HSV+edges) and pacing statistics"
     backend = "scenedetect.ContentDetector"
     video_only = True
@@ -40,8 +42,8 @@ class CutsAnalyzer(Analyzer):
         import cv2
 
         for i, f in enumerate(fs.frames):
-            # half of the small frames (72 px short side) is plenty for HSV/edge differences
-            bgr = cv2.resize(f[..., ::-1], None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+            # 72 px short side is plenty for HSV/edge differences
+            bgr = np.ascontiguousarray(work_scale(f)[..., ::-1])
             for tc in det.process_frame(FrameTimecode(i, rate), bgr):
                 cut_idx.append(tc.frame_num)
         for tc in det.post_process(FrameTimecode(len(fs) - 1, rate)) or []:

@@ -14,6 +14,11 @@ HOOK_TIMES = (0.0, 0.75, 1.5, 2.25)
 # BIQ2021 photos the false detections (textures, a compass, an LED chip) scored 3.2-3.5 and the faces 5-9
 MIN_LEVEL_WEIGHT = 3.6
 MAX_HEAVY = 6  # sampled frames checked beyond the opening (with 4 opening frames: 10 per video)
+# In the densely sampled opening a detection must also appear (overlapping) in a neighbouring opening
+# frame (1/6 s away) unless it is this confident: a face persists for 0.17 s, a false match on a
+# moving texture often does not (a synthetic clip's ball scored 4.1 in one frame and nothing in the
+# frames on either side).
+CONFIRM_LEVEL_WEIGHT = 5.0
 
 
 class _Cascades:
@@ -39,8 +44,26 @@ class _Cascades:
                 continue
             roi = g[y : y + h // 2 + h // 8, x : x + w]
             eyes = self.eyes.detectMultiScale(roi, 1.1, 5, minSize=(max(6, w // 10),) * 2)
-            out.append((int(x), int(y), int(w), int(h), len(eyes) >= 2))
+            out.append((int(x), int(y), int(w), int(h), len(eyes) >= 2, float(wt)))
         return out, g.shape
+
+    def confirmed(self, det, neighbours) -> list:
+        """Detections of one frame that are confident, or that overlap a detection in a neighbouring
+        frame (`neighbours`: RGB frames at the same size). With no neighbours, all of them."""
+        weak = [d for d in det if d[5] < CONFIRM_LEVEL_WEIGHT]
+        if not weak or not neighbours:
+            return det
+        others = [o for f in neighbours for o in self.detect(f)[0]]
+        return [d for d in det if d[5] >= CONFIRM_LEVEL_WEIGHT or any(_iou(d, o) >= 0.3 for o in others)]
+
+
+def _iou(a, b) -> float:
+    ax, ay, aw, ah = a[:4]
+    bx, by, bw, bh = b[:4]
+    iw = max(0, min(ax + aw, bx + bw) - max(ax, bx))
+    ih = max(0, min(ay + ah, by + bh) - max(ay, by))
+    inter = iw * ih
+    return inter / float(aw * ah + bw * bh - inter) if inter else 0.0
 
 
 def smp_face_stats(areas_per_frame: list[list[float]]) -> dict[str, float]:
@@ -63,7 +86,8 @@ def smp_face_stats(areas_per_frame: list[list[float]]) -> dict[str, float]:
 @register
 class FacesAnalyzer(Analyzer):
     name = "faces"
-    version = "2"
+    cost = 5
+    version = "3"
     description = "frontal faces (Haar cascade) and eyes toward the camera on hook + sampled frames"
     backend = "opencv-haar-frontalface"
 
@@ -80,16 +104,18 @@ class FacesAnalyzer(Analyzer):
         hook_idx = sorted({int(np.argmin(np.abs(np.asarray(hk.times) - x))) for x in HOOK_TIMES}) if len(hk) else []
         hv = media.heavy
         step = max(1, int(np.ceil(len(hv) / MAX_HEAVY)))
-        frames = [(hk.times[i], hk.frames[i]) for i in hook_idx] + list(zip(hv.times[::step], hv.frames[::step]))
-        for t, f in frames:
+        frames = ([(hk.times[i], hk.frames[i], [hk.frames[j] for j in (i - 1, i + 1) if 0 <= j < len(hk)])
+                   for i in hook_idx] + [(t, f, []) for t, f in zip(hv.times[::step], hv.frames[::step])])
+        for t, f, near in frames:
             key = round(t, 1)
             if key in seen:
                 continue
             seen.add(key)
             det, (h, w) = cas.detect(f)
-            areas = [fw * fh / (h * w) for _, _, fw, fh, _ in det]
+            det = cas.confirmed(det, near)
+            areas = [d[2] * d[3] / (h * w) for d in det]
             area = max(areas, default=0.0)
-            rows.append((t, len(det), area, any(e for *_, e in det), areas))
+            rows.append((t, len(det), area, any(d[4] for d in det), areas))
         rows.sort()
         t = np.array([r[0] for r in rows])
         has = np.array([r[1] > 0 for r in rows])

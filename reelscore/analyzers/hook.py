@@ -17,6 +17,7 @@ STRONG_CHANGE = 12.0  # mean |dY| between hook frames that counts as a strong vi
 @register
 class HookAnalyzer(Analyzer):
     name = "hook"
+    cost = 1.5
     version = "2"
     description = "opening seconds: first-frame sharpness/exposure, time to first strong visual change, opening loudness"
 

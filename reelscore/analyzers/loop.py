@@ -8,21 +8,26 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ._util import luma, robust_diffs
+from ._util import luma, robust_diffs, work_scale
 from .base import Analyzer, Context, register
 
-MIN_STRUCTURE = 2.0  # mean gradient magnitude (0..255 units) below which a frame has no structure to match
+MIN_STRUCTURE = 2.0  # mean gradient magnitude (0..255 units per px at 144 px short side) below which a
+# frame has no structure to match
+REF_SHORT_SIDE = 144  # the scale MIN_STRUCTURE and the 1 px blur were set at
 
 
-def _edges(rgb: np.ndarray) -> np.ndarray:
-    y = cv2.GaussianBlur(luma(rgb), (0, 0), 1.0)
-    return cv2.magnitude(cv2.Sobel(y, cv2.CV_32F, 1, 0), cv2.Sobel(y, cv2.CV_32F, 0, 1))
+def _edges(rgb: np.ndarray) -> tuple[np.ndarray, float]:
+    """Edge magnitude map and the structure threshold at this frame's scale (blur and gradients are
+    per pixel: a frame half as large has edges twice as steep)."""
+    s = min(rgb.shape[:2]) / REF_SHORT_SIDE
+    y = cv2.GaussianBlur(luma(rgb), (0, 0), max(0.5, s))
+    return cv2.magnitude(cv2.Sobel(y, cv2.CV_32F, 1, 0), cv2.Sobel(y, cv2.CV_32F, 0, 1)), MIN_STRUCTURE / s
 
 
 def structural_similarity(a: np.ndarray, b: np.ndarray) -> float:
     """Normalised cross-correlation of the two frames' edge maps, 0..1 (0 when either has no structure)."""
-    ea, eb = _edges(a), _edges(b)
-    if ea.mean() < MIN_STRUCTURE or eb.mean() < MIN_STRUCTURE:
+    (ea, ta), (eb, tb) = _edges(a), _edges(b)
+    if ea.mean() < ta or eb.mean() < tb:
         return 0.0
     ea, eb = ea - ea.mean(), eb - eb.mean()
     den = float(np.sqrt((ea ** 2).sum() * (eb ** 2).sum()))
@@ -32,7 +37,7 @@ def structural_similarity(a: np.ndarray, b: np.ndarray) -> float:
 @register
 class LoopAnalyzer(Analyzer):
     name = "loop"
-    version = "2"
+    version = "3"
     description = "structural similarity (edge maps) of the closing frames to the opening frame"
     video_only = True
 
@@ -45,6 +50,7 @@ class LoopAnalyzer(Analyzer):
         sims = [structural_similarity(fs.frames[0], fs.frames[i]) for i in last]
         end_sim = structural_similarity(fs.frames[0], fs.frames[-1])
         sub = fs.subsample(40)
-        moving = bool(np.mean(robust_diffs([luma(f) for f in sub.frames])) > 0.5)
+        # the motion analyzer's definition of "static", at its 72 px scale
+        moving = bool(np.mean(robust_diffs([work_scale(luma(f)) for f in sub.frames])) > 0.5)
         return self.signal(values={"end_to_start_similarity": end_sim, "best_last_second_similarity": max(sims),
                                    "moving": moving, "seamless_loop": bool(moving and end_sim > 0.9)})

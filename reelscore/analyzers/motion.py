@@ -5,7 +5,7 @@ import cv2
 import numpy as np
 
 from ..schema import Evidence
-from ._util import per_second, robust_diffs, runs
+from ._util import per_second, robust_diffs, runs, work_scale
 from .base import Analyzer, Context, register
 
 STATIC_ENERGY = 0.5  # mean noise-free |dY| per pixel (0..255) below which a frame pair counts as static
@@ -26,6 +26,7 @@ def global_shifts(grays: list[np.ndarray]) -> np.ndarray:
 @register
 class MotionAnalyzer(Analyzer):
     name = "motion"
+    cost = 2
     version = "2"
     description = "motion energy per second (frame differences), camera motion and shake (phase correlation)"
     video_only = True
@@ -34,10 +35,9 @@ class MotionAnalyzer(Analyzer):
         fs = media.small
         if len(fs) < 2:
             return self.not_applicable("fewer than two frames")
-        # 2x-downscaled luma: motion energy and global shifts need no more detail (4x cheaper)
+        # luma at 72 px short side: motion energy and global shifts need no more detail
         # (OpenCV's integer luma: 4x cheaper than the float one, within one grey level)
-        grays = [cv2.resize(cv2.cvtColor(f, cv2.COLOR_RGB2GRAY), None, fx=0.5, fy=0.5,
-                            interpolation=cv2.INTER_AREA).astype(np.float32) for f in fs.frames]
+        grays = [work_scale(cv2.cvtColor(f, cv2.COLOR_RGB2GRAY)).astype(np.float32) for f in fs.frames]
         t = np.asarray(fs.times)
         dt = np.maximum(np.diff(t), 1e-3)
         diff = robust_diffs(grays)  # temporal noise is not motion

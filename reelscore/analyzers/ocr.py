@@ -31,6 +31,7 @@ def _engine():
 @register
 class OcrAnalyzer(Analyzer):
     name = "ocr"
+    cost = 6
     description = "on-screen text (PP-OCR via rapidocr-onnxruntime): coverage, words, watermark flag"
     backend = "rapidocr-onnxruntime (PP-OCRv4 det/rec, bundled)"
     heuristic = False

@@ -15,6 +15,7 @@ VSFA_SCALE = 10.0  # pool on MOS*10 so the softmin in VSFA's current term is sel
 @register
 class QualityAnalyzer(Analyzer):
     name = "quality"
+    cost = 10
     version = "1"
     description = "trained frame-quality MOS (EfficientNet-Lite0 features + ridge head, BIQ2021) and VSFA temporal pooling"
     backend = "efficientnet-lite0 multi-level + ridge (BIQ2021)"

@@ -46,6 +46,7 @@ def fine_detail_ratio(y: np.ndarray) -> float:
 @register
 class SharpnessAnalyzer(Analyzer):
     name = "sharpness"
+    cost = 2
     version = "2"
     description = "noise-corrected variance of the Laplacian (higher = sharper) and full-resolution fine detail"
 

@@ -67,6 +67,7 @@ def bits_per_pixel(info) -> float | None:
 @register
 class TechnicalAnalyzer(Analyzer):
     name = "technical"
+    cost = 1.2
     version = "2"
     description = ("noise (Immerkaer), blockiness, banding, upscaling and fine detail at the source resolution; "
                    "letterbox/pillarbox; bits per pixel")

@@ -19,9 +19,84 @@ def _scaled(w: int, h: int, short: int) -> tuple[int, int]:
     return max(2, int(round(w * s / 2)) * 2), max(2, int(round(h * s / 2)) * 2)
 
 
+def _plane(frame, i: int, width: int) -> np.ndarray:
+    """Zero-copy view of plane `i` of a decoded frame (rows padded to the line size are cut)."""
+    pl = frame.planes[i]
+    return np.frombuffer(pl, np.uint8).reshape(pl.height, pl.line_size)[:, :width]
+
+
+def _shrink(a: np.ndarray, w: int, h: int) -> np.ndarray:
+    """Area-average `a` down to (w, h). Factors of 2 or more first take a bilinear step to twice the
+    target, then an exact 2x2 average (OpenCV's fast integer path): each output pixel still averages
+    about 16 source pixels, so grain is averaged rather than aliased, while only a fraction of the
+    source is read. (OpenCV's general, non-integer area filter costs 3-4x more.)"""
+    import cv2
+
+    if a.shape[1] >= 2 * w and a.shape[0] >= 2 * h:
+        a = cv2.resize(a, (2 * w, 2 * h), interpolation=cv2.INTER_LINEAR)
+    return cv2.resize(a, (w, h), interpolation=cv2.INTER_AREA)
+
+
+def _fast(frame, w: int, h: int) -> bool:
+    """Whether the OpenCV path applies: limited-range 8-bit 4:2:0 (almost every phone and platform
+    file), scaled down (never up), even target sizes."""
+    return (frame.format.name == "yuv420p" and w <= frame.width and h <= frame.height
+            and w % 2 == 0 and h % 2 == 0 and frame.width % 2 == 0 and frame.height % 2 == 0)
+
+
+def yuv420(frame, w: int, h: int) -> np.ndarray:
+    """(h * 3 / 2, w) I420 copy of a decoded frame at (w, h): planes area-scaled in OpenCV."""
+    if not _fast(frame, w, h):
+        return frame.to_ndarray(format="yuv420p", width=w, height=h)
+    y = _plane(frame, 0, frame.width)
+    u = _plane(frame, 1, frame.width // 2)
+    v = _plane(frame, 2, frame.width // 2)
+    if (w, h) != (frame.width, frame.height):
+        y, u, v = _shrink(y, w, h), _shrink(u, w // 2, h // 2), _shrink(v, w // 2, h // 2)
+    return np.concatenate([y.reshape(-1), u.reshape(-1), v.reshape(-1)]).reshape(h * 3 // 2, w)
+
+
+def small_rgb(frame, w: int, h: int) -> np.ndarray:
+    """(h, w, 3) RGB of a decoded frame at a reduced size, cheaply.
+
+    The 4:2:0 planes are scaled in OpenCV and converted at the target size (BT.601 limited range,
+    swscale's default): several times cheaper than swscale's full-size filter, which is what made
+    the per-frame conversions cost more than the decoding. Other pixel formats go through swscale."""
+    if _fast(frame, w, h):
+        import cv2
+
+        return cv2.cvtColor(yuv420(frame, w, h), cv2.COLOR_YUV2RGB_I420)
+    return frame.to_ndarray(format="rgb24", width=w, height=h)
+
+
 def _upright(a: np.ndarray, rotation: int) -> np.ndarray:
     k = (rotation // 90) % 4
     return np.ascontiguousarray(np.rot90(a, k)) if k else a
+
+
+MAX_INFLIGHT = 8  # decoded frames waiting for conversion (each holds one decoded picture)
+
+
+def _rgb_upright(frame, wh, rot):
+    return _upright(small_rgb(frame, *wh), rot)
+
+
+def _yuv(frame, wh):
+    return yuv420(frame, *wh)
+
+
+class _shutdown:
+    """Context manager: stop the conversion thread (dropping queued work) however the decode ends."""
+
+    def __init__(self, pool):
+        self.pool = pool
+
+    def __enter__(self):
+        return self.pool
+
+    def __exit__(self, *exc):
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        return False
 
 
 def decode(path: str | Path, config: AnalysisConfig | None = None, info: MediaInfo | None = None,
@@ -72,7 +147,9 @@ def _decode_video(p: Path, cfg: AnalysisConfig, info: MediaInfo, progress) -> De
     limit = cfg.max_seconds
     dur = min(info.duration_s or limit, limit)
     heavy_step = max(1.0 / s.heavy_fps, dur / s.heavy_max_frames if dur > 0 else 0.0)
-    small_step = 1.0 / s.small_max_fps
+    # memory is bounded by the caps, not by the video's length: the step widens for long windows
+    # (and doubles on the fly when the container's duration was wrong or missing)
+    small_step = max(1.0 / s.small_max_fps, dur / s.small_max_frames if dur > 0 else 0.0)
     hook_step = 1.0 / s.hook_fps
     rot = info.rotation
     cw, ch = info.coded_width, info.coded_height
@@ -92,7 +169,23 @@ def _decode_video(p: Path, cfg: AnalysisConfig, info: MediaInfo, progress) -> De
         container = av.open(str(p), options=AV_OPTIONS)
     except av.error.FFmpegError as e:
         raise InputError(str(p), f"cannot be opened: {e}") from None
-    with container:
+    # Conversions run on one helper thread while this thread keeps the decoder fed (OpenCV and
+    # swscale release the GIL); the decoder's own threads would otherwise idle during each
+    # conversion. At most MAX_INFLIGHT frames wait for conversion, so memory stays bounded.
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(1, thread_name_prefix="reelscore-convert")
+    inflight: deque = deque()
+
+    def later(fn, *args):
+        fut = pool.submit(fn, *args)
+        inflight.append(fut)
+        while len(inflight) > MAX_INFLIGHT:
+            inflight.popleft().result()
+        return fut
+
+    with container, _shutdown(pool):
         vs = container.streams.video[0]
         vs.thread_type = "AUTO"
         streams = [vs]
@@ -140,20 +233,27 @@ def _decode_video(p: Path, cfg: AnalysisConfig, info: MediaInfo, progress) -> De
                     break
                 frame_times.append(t)
                 if t + eps >= next_small:
-                    small.frames.append(_upright(frame.to_ndarray(format="rgb24", width=small_wh[0], height=small_wh[1]), rot))
+                    small.frames.append(later(_rgb_upright, frame, small_wh, rot))
                     small.times.append(t)
                     small.indices.append(n)
                     next_small = max(next_small + small_step, t + small_step * 0.5)
+                    if len(small) > s.small_max_frames:
+                        small = FrameSet(small.frames[::2], small.times[::2], small.indices[::2])
+                        small_step *= 2
                 if t + eps >= next_heavy:
-                    heavy.frames.append(_upright(frame.to_ndarray(format="rgb24", width=heavy_wh[0], height=heavy_wh[1]), rot))
-                    covers[n] = frame.to_ndarray(format="yuv420p", width=cover_wh[0], height=cover_wh[1])
+                    heavy.frames.append(later(_rgb_upright, frame, heavy_wh, rot))
+                    covers[n] = later(_yuv, frame, cover_wh)
                     heavy.times.append(t)
                     heavy.indices.append(n)
                     next_heavy += heavy_step
                     while next_heavy <= t:
                         next_heavy += heavy_step
+                    if len(heavy) > 2 * s.heavy_max_frames:
+                        heavy = FrameSet(heavy.frames[::2], heavy.times[::2], heavy.indices[::2])
+                        covers = {i: covers[i] for i in heavy.indices if i in covers}
+                        heavy_step *= 2
                 if t < s.hook_seconds and t + eps >= next_hook:
-                    hook.frames.append(_upright(frame.to_ndarray(format="rgb24", width=hook_wh[0], height=hook_wh[1]), rot))
+                    hook.frames.append(later(_rgb_upright, frame, hook_wh, rot))
                     hook.times.append(t)
                     hook.indices.append(n)
                     next_hook = max(next_hook + hook_step, t + hook_step * 0.5)
@@ -164,6 +264,9 @@ def _decode_video(p: Path, cfg: AnalysisConfig, info: MediaInfo, progress) -> De
         if resampler is not None:
             for rf in resampler.resample(None):
                 audio_chunks.append(rf.to_ndarray().reshape(-1))
+        for fs in (small, heavy, hook):
+            fs.frames = [f.result() for f in fs.frames]
+        covers = {i: c.result() for i, c in covers.items()}
     if not frame_times:
         raise InputError(str(p), "no video frame could be decoded (damaged or truncated file)")
     audio = np.concatenate(audio_chunks).astype(np.float32) if audio_chunks else None

@@ -138,9 +138,9 @@ def _probe_vivit(m):
 
 
 def _silero(_path):
-    from silero_vad import load_silero_vad
+    from .vad import SileroVAD
 
-    return load_silero_vad(onnx=True)
+    return SileroVAD()
 
 
 def _rapidocr(_path):
@@ -181,10 +181,7 @@ def _probe_keras_nima(m):
 
 
 def _probe_silero(m):
-    import torch
-    from silero_vad import get_speech_timestamps
-
-    return get_speech_timestamps(torch.zeros(8000), m, sampling_rate=16000)
+    return m.speech_timestamps(np.zeros(8000, np.float32), 16000)
 
 
 def _probe_engagement(m):

@@ -92,6 +92,7 @@ def done_keys(out: Path) -> set[str]:
 
 # ---- the per-item function (the same in a process pool and as a Ray task) -----------------------------
 _WARM = False
+_THREADS = 0  # analyzer threads per item: 0 = one per core (a lone process), 1 in pool workers and Ray tasks
 
 
 def _warm():
@@ -117,7 +118,10 @@ def score_item(item: dict, settings: dict) -> dict:
     rec = {"key": item["key"], "path": item["path"]}
     try:
         _warm()
-        cfg = AnalysisConfig(**settings.get("config", {}))
+        conf = dict(settings.get("config", {}))
+        # a pool worker or Ray task owns one core: its analyzers run one after another
+        conf.setdefault("threads", _THREADS)
+        cfg = AnalysisConfig(**conf)
         reports = settings.get("reports_dir")
 
         def on_result(a, media):  # the report from the frames already in memory: no second decode
@@ -137,7 +141,15 @@ def score_item(item: dict, settings: dict) -> dict:
 
 
 def _worker_init():
+    global _THREADS
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    _THREADS = 1
+    try:
+        import cv2
+
+        cv2.setNumThreads(1)
+    except Exception:  # noqa: BLE001
+        pass
     try:
         _warm()
     except Exception:  # noqa: BLE001 - a worker that cannot warm up records errors per item instead
@@ -197,6 +209,13 @@ def run_batch(source: str, out: str, workers: int | None = None, resume: bool = 
             "out": str(outp), "records": records}
 
 
+def _ray_item(item: dict, settings: dict) -> dict:
+    """The per-item function as a Ray task: one core per task, like a pool worker."""
+    global _THREADS
+    _THREADS = 1
+    return score_item(item, settings)
+
+
 def _run_ray(todo, settings, address, write):
     try:
         import ray
@@ -207,7 +226,7 @@ def _run_ray(todo, settings, address, write):
         ray.init(address=address or None, ignore_reinit_error=True, include_dashboard=False, log_to_driver=False)
         started = True
     try:
-        remote = ray.remote(score_item)
+        remote = ray.remote(_ray_item)
         pending = [remote.remote(it, settings) for it in todo]
         while pending:
             done, pending = ray.wait(pending, num_returns=1)

@@ -1,0 +1,222 @@
+"""Issue #16's targets, measured side by side in one run (the machines are noisy: only ratios count).
+
+    .venv/bin/python bench/catalogue_targets.py [--repeat 5] [--skip-long] [--skip-batch] [--json FILE]
+
+Baseline: a plain threaded PyAV decode of the same file (`thread_type = "AUTO"`, every frame
+decoded), measured twice: frames left as decoded ("decode only", the strict baseline) and every frame
+converted to an RGB array ("decode + RGB", what a typical `frame.to_ndarray(format="rgb24")` loop
+costs). Each repetition runs the baseline and the measured step back to back and the ratio is taken
+per repetition; medians are reported.
+
+1. warm: `analyze()` in one process with the models loaded and the signal cache off, on a generated
+   30 s 1080x1920 H.264 reel with AAC audio, cuts, a moving textured object and on-screen text;
+   and reelscore's decode pass alone (`reelscore.ingest.decode`).
+2. cold: `reelscore analyze CLIP --no-cache` as a new process vs a new process that decodes the clip.
+   Peak RSS of the process tree is sampled every 20 ms.
+3. memory: peak RSS of `reelscore analyze` on a 10-minute 720x1280 video at --max-seconds 900, on a
+   4000x10 PNG, and on the 30 s reel.
+4. batch: `reelscore batch` on a folder of 20 generated 30 s reels (different seeds, texts and cut
+   patterns) with 2 workers: reels per minute, including worker start-up.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+CLI = [sys.executable, "-m", "reelscore.presentation.cli"]
+
+DECODE_ONLY = """
+import av, sys
+with av.open(sys.argv[1]) as c:
+    s = c.streams.video[0]; s.thread_type = "AUTO"
+    for f in c.decode(s):
+        pass
+"""
+DECODE_RGB = DECODE_ONLY.replace("        pass", "        f.to_ndarray(format='rgb24')")
+
+
+def plain_decode(path: Path, rgb: bool) -> float:
+    import av
+
+    t0 = time.perf_counter()
+    with av.open(str(path)) as c:
+        s = c.streams.video[0]
+        s.thread_type = "AUTO"
+        for f in c.decode(s):
+            if rgb:
+                f.to_ndarray(format="rgb24")
+    return time.perf_counter() - t0
+
+
+def run_measured(cmd: list[str], env=None) -> tuple[float, float, int]:
+    """(wall seconds, peak RSS MiB of the process and its children, return code)."""
+    import psutil
+
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    peak = 0
+    ps = psutil.Process(p.pid)
+    while p.poll() is None:
+        try:
+            rss = ps.memory_info().rss + sum(c.memory_info().rss for c in ps.children(recursive=True))
+            peak = max(peak, rss)
+        except psutil.Error:
+            pass
+        time.sleep(0.02)
+    wall = time.perf_counter() - t0
+    err = p.stderr.read().decode(errors="replace")
+    if p.returncode not in (0, 2):
+        print(f"  ! {' '.join(cmd[-4:])} exited {p.returncode}: {err.strip()[-300:]}")
+    return wall, peak / 2**20, p.returncode
+
+
+def make_reel(path: Path, seconds: float = 30.0, seed: int = 0, width: int = 1080, height: int = 1920):
+    from reelscore.samples import make_video
+
+    rng = np.random.default_rng(seed)
+    step = float(rng.uniform(1.5, 4.0))
+    cuts = tuple(float(x) for x in np.arange(step, seconds, step))
+    texts = ["Wait for the end", "3 tips nobody tells you", "Day 12 of learning", "POV: it finally works"]
+    return make_video(path, width, height, seconds=seconds, cuts=cuts, text=texts[seed % len(texts)],
+                      text_span=(0, seconds), audio="beat", bpm=float(rng.integers(90, 140)), seed=seed)
+
+
+def med(xs):
+    return round(float(np.median(xs)), 3)
+
+
+def warm(clip: Path, repeat: int) -> dict:
+    from reelscore.config import AnalysisConfig
+    from reelscore.ingest import decode
+    from reelscore.pipeline import analyze
+
+    cfg = AnalysisConfig(use_cache=False)
+    cap = "3 tips nobody tells you. Save this! #tips"
+    analyze(clip, cap, config=cfg, followers=5000)  # load every model once
+    rows = []
+    for _ in range(repeat):
+        b0 = plain_decode(clip, False)
+        t0 = time.perf_counter()
+        decode(clip, cfg)
+        dec = time.perf_counter() - t0
+        b1 = plain_decode(clip, True)
+        t0 = time.perf_counter()
+        a = analyze(clip, cap, config=cfg, followers=5000)
+        ana = time.perf_counter() - t0
+        b2 = plain_decode(clip, False)
+        rows.append({"plain_decode_s": (b0 + b2) / 2, "plain_decode_rgb_s": b1, "decode_pass_s": dec, "analysis_s": ana,
+                     "analyzers_s": a.timings["analyzers"], "scoring_s": a.timings["scoring"]})
+    out = {k: med([r[k] for r in rows]) for k in rows[0]}
+    out["analysis_over_decode"] = med([r["analysis_s"] / r["plain_decode_s"] for r in rows])
+    out["analysis_over_decode_rgb"] = med([r["analysis_s"] / r["plain_decode_rgb_s"] for r in rows])
+    out["decode_pass_over_decode"] = med([r["decode_pass_s"] / r["plain_decode_s"] for r in rows])
+    out["decode_pass_over_decode_rgb"] = med([r["decode_pass_s"] / r["plain_decode_rgb_s"] for r in rows])
+    out["runs"] = rows
+    return out
+
+
+def cold(clip: Path, repeat: int, cache_home: str) -> dict:
+    env = dict(os.environ, XDG_CACHE_HOME=cache_home)
+    ana = [*CLI, "analyze", str(clip), "--no-cache", "-q", "-c", "3 tips nobody tells you. Save this! #tips",
+           "--followers", "5000"]
+    run_measured(ana, env)  # first run: builds the ONNX exports in the cache, as `reelscore doctor` would
+    rows = []
+    for _ in range(repeat):
+        d0 = run_measured([sys.executable, "-c", DECODE_ONLY, str(clip)])[0]
+        d1 = run_measured([sys.executable, "-c", DECODE_RGB, str(clip)])[0]
+        wall, rss, rc = run_measured(ana, env)
+        rows.append({"process_decode_s": d0, "process_decode_rgb_s": d1, "cold_analyze_s": wall, "peak_rss_mb": rss})
+    out = {k: med([r[k] for r in rows]) for k in rows[0]}
+    out["cold_over_decode"] = med([r["cold_analyze_s"] / r["process_decode_s"] for r in rows])
+    out["cold_over_decode_rgb"] = med([r["cold_analyze_s"] / r["process_decode_rgb_s"] for r in rows])
+    out["runs"] = rows
+    return out
+
+
+def memory(tmp: Path, clip: Path, cache_home: str, skip_long: bool) -> dict:
+    from PIL import Image
+
+    env = dict(os.environ, XDG_CACHE_HOME=cache_home)
+    out = {}
+    wall, rss, rc = run_measured([*CLI, "analyze", str(clip), "--no-cache", "-q"], env)
+    out["reel_30s"] = {"peak_rss_mb": round(rss), "seconds": round(wall, 2), "exit": rc}
+    img = tmp / "wide.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (10, 4000, 3), dtype=np.uint8)).save(img)
+    wall, rss, rc = run_measured([*CLI, "analyze", str(img), "--no-cache", "-q"], env)
+    out["image_4000x10"] = {"peak_rss_mb": round(rss), "seconds": round(wall, 2), "exit": rc}
+    if not skip_long:
+        long = tmp / "ten_minutes.mp4"
+        t0 = time.perf_counter()
+        make_reel(long, seconds=600.0, seed=7, width=720, height=1280)
+        print(f"  (generated the 10-minute video in {time.perf_counter() - t0:.0f} s)")
+        d = plain_decode(long, False)
+        wall, rss, rc = run_measured([*CLI, "analyze", str(long), "--no-cache", "-q", "--max-seconds", "900"], env)
+        out["video_10min_max900"] = {"peak_rss_mb": round(rss), "seconds": round(wall, 2), "exit": rc,
+                                     "plain_decode_s": round(d, 2), "over_decode": round(wall / d, 2)}
+    return out
+
+
+def batch(tmp: Path, cache_home: str, n: int = 20, workers: int = 2) -> dict:
+    folder = tmp / "catalogue"
+    folder.mkdir(exist_ok=True)
+    for i in range(n):
+        make_reel(folder / f"reel_{i:02d}.mp4", seconds=30.0, seed=100 + i)
+    env = dict(os.environ, XDG_CACHE_HOME=cache_home)
+    res = tmp / "batch.jsonl"
+    wall, rss, rc = run_measured([*CLI, "batch", str(folder), "--out", str(res), "--workers", str(workers), "--no-cache"], env)
+    recs = [json.loads(x) for x in res.read_text().splitlines() if x.strip()]
+    ok = sum(r.get("ok", False) for r in recs)
+    return {"reels": n, "workers": workers, "ok": ok, "seconds": round(wall, 1), "reels_per_minute": round(60 * len(recs) / wall, 1),
+            "peak_rss_mb_all_processes": round(rss), "exit": rc}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--skip-long", action="store_true", help="skip the 10-minute video (about 2 min to generate)")
+    ap.add_argument("--skip-batch", action="store_true")
+    ap.add_argument("--json", default=None)
+    a = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="reelscore-bench-"))
+    cache_home = str(tmp / "cache")
+    clip = make_reel(tmp / "reel_30s.mp4")
+    res = {"machine": {"cpus": len(os.sched_getaffinity(0)), "python": sys.version.split()[0]},
+           "date": time.strftime("%Y-%m-%d")}
+    print("warm (one process, models loaded, cache off)...")
+    res["warm"] = w = warm(clip, a.repeat)
+    print(f"  plain decode {w['plain_decode_s']:.2f} s (decode + RGB {w['plain_decode_rgb_s']:.2f} s); decode pass "
+          f"{w['decode_pass_s']:.2f} s = {w['decode_pass_over_decode']:.2f}x ({w['decode_pass_over_decode_rgb']:.2f}x of "
+          f"decode + RGB); analysis {w['analysis_s']:.2f} s = {w['analysis_over_decode']:.2f}x "
+          f"({w['analysis_over_decode_rgb']:.2f}x of decode + RGB)")
+    print("cold (new processes)...")
+    res["cold"] = c = cold(clip, a.repeat, cache_home)
+    print(f"  process decode {c['process_decode_s']:.2f} s (+ RGB {c['process_decode_rgb_s']:.2f} s); cold analyze "
+          f"{c['cold_analyze_s']:.2f} s = {c['cold_over_decode']:.2f}x ({c['cold_over_decode_rgb']:.2f}x of decode + RGB); "
+          f"peak RSS {c['peak_rss_mb']:.0f} MiB")
+    print("memory...")
+    res["memory"] = m = memory(tmp, clip, cache_home, a.skip_long)
+    for k, v in m.items():
+        print(f"  {k}: peak RSS {v['peak_rss_mb']} MiB, {v['seconds']} s, exit {v['exit']}")
+    if not a.skip_batch:
+        print("batch (20 reels, 2 workers)...")
+        res["batch"] = b = batch(tmp, cache_home)
+        print(f"  {b['ok']}/{b['reels']} ok in {b['seconds']} s: {b['reels_per_minute']} reels/min")
+    if a.json:
+        Path(a.json).write_text(json.dumps(res, indent=1))
+        print(f"saved {a.json}")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    main()
