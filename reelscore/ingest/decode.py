@@ -85,6 +85,19 @@ def _yuv(frame, wh):
     return yuv420(frame, *wh)
 
 
+class _done:
+    """An already-computed result with the Future interface (small frames convert inline: at 72 px
+    the conversion costs less than handing the frame to another thread)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    def result(self):
+        return self.value
+
+
 class _shutdown:
     """Context manager: stop the conversion thread (dropping queued work) however the decode ends."""
 
@@ -233,7 +246,7 @@ def _decode_video(p: Path, cfg: AnalysisConfig, info: MediaInfo, progress) -> De
                     break
                 frame_times.append(t)
                 if t + eps >= next_small:
-                    small.frames.append(later(_rgb_upright, frame, small_wh, rot))
+                    small.frames.append(_done(_rgb_upright(frame, small_wh, rot)))
                     small.times.append(t)
                     small.indices.append(n)
                     next_small = max(next_small + small_step, t + small_step * 0.5)

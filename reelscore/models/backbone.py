@@ -82,13 +82,15 @@ def _session():
     if os.environ.get("REELSCORE_BACKBONE_RUNTIME", "onnxruntime").lower() == "torch":
         return None
     try:
-        import torch
+        from .onnx_cache import cached_session, default_threads
 
-        from .onnx_cache import cached_session
+        def example():
+            import torch
+
+            return (torch.zeros(1, 3, 224, 224),)
 
         return cached_session(f"{NAME}-pooled", EXPORT_VERSION, weights_path(), _pooled_module,
-                              (torch.zeros(1, 3, 224, 224),), ["x"], ["f"], {"x": {0: "n", 2: "h", 3: "w"}},
-                              torch.get_num_threads())
+                              example, ["x"], ["f"], {"x": {0: "n", 2: "h", 3: "w"}}, default_threads())
     except Exception:  # a read-only cache, an exporter problem: torch still gives the same features
         return None
 

@@ -62,15 +62,19 @@ def _onnx():
     if os.environ.get("REELSCORE_EMBEDDINGS_RUNTIME", "onnxruntime").lower() == "torch":
         return None
     try:
-        import torch
         from tokenizers import Tokenizer
 
         from .onnx_cache import cached_session
 
-        ids = torch.ones(2, 8, dtype=torch.long)
+        def example():
+            import torch
+
+            ids = torch.ones(2, 8, dtype=torch.long)
+            return ids, ids, torch.zeros_like(ids)
+
         names = ["input_ids", "attention_mask", "token_type_ids"]
         sess = cached_session("all-minilm-l6-v2", EXPORT_VERSION, Path(model_path()) / "model.safetensors",
-                              _hidden_module, (ids, ids, torch.zeros_like(ids)), names, ["hidden"],
+                              _hidden_module, example, names, ["hidden"],
                               {n: {0: "batch", 1: "tokens"} for n in names + ["hidden"]}, min(2, os.cpu_count() or 1))
         tok = Tokenizer.from_file(str(Path(model_path()) / "tokenizer.json"))
         tok.enable_truncation(MAX_TOKENS)

@@ -12,19 +12,47 @@ import warnings
 from pathlib import Path
 
 
-def cached_export(name: str, version: str, weights: str | os.PathLike, module_fn, args: tuple,
-                  input_names: list[str], output_names: list[str], dynamic_axes: dict) -> Path:
-    """Path of the ONNX export of `module_fn()` (called only when the file is missing)."""
-    import torch
+def _torch_version() -> str:
+    """torch's version from its metadata: a cache hit must not pay for importing torch (about 1 s
+    and 170 MB)."""
+    import importlib.metadata as md
 
+    try:
+        return md.version("torch")
+    except md.PackageNotFoundError:
+        return "none"
+
+
+def default_threads() -> int:
+    """Intra-op threads: OMP_NUM_THREADS when set (batch workers set 1), else the usable cores."""
+    try:
+        n = int(os.environ.get("OMP_NUM_THREADS", "0"))
+    except ValueError:
+        n = 0
+    if n > 0:
+        return n
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def cached_export(name: str, version: str, weights: str | os.PathLike, module_fn, args,
+                  input_names: list[str], output_names: list[str], dynamic_axes: dict) -> Path:
+    """Path of the ONNX export of `module_fn()` (called, with torch imported, only when the file is
+    missing). `args`: the example inputs, or a function returning them."""
     from ..cache import default_cache_dir
 
     w = Path(weights)
     st = w.stat()
-    key = hashlib.sha256(f"{version}|{torch.__version__}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:16]
+    key = hashlib.sha256(f"{version}|{_torch_version()}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:16]
     path = default_cache_dir() / "models" / f"{name}-{key}.onnx"
     if path.is_file():
         return path
+    import torch
+
+    if callable(args):
+        args = args()
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
