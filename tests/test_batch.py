@@ -35,9 +35,18 @@ def lines(path):
 @pytest.mark.slow
 def test_batch_records_errors_uses_workers_and_resumes(folder, tmp_path):
     out = tmp_path / "res.jsonl"
-    p = cli("batch", folder, "--out", out, "--workers", "2", "--reports", tmp_path / "reports")
+    p = cli("batch", folder, "--out", out, "--workers", "2", "--reports", tmp_path / "reports",
+            "--parquet", tmp_path / "res.parquet")
     assert p.returncode == 0, p.stderr[-2000:]
     recs = lines(out)
+    pq = pytest.importorskip("pyarrow.parquet")
+    t = pq.read_table(tmp_path / "res.parquet").to_pylist()
+    assert sorted(r["key"] for r in t) == sorted(r["key"] for r in recs)
+    by = {r["key"]: r for r in t}
+    for r in recs:  # the flat table says what the JSON lines say
+        assert by[r["key"]]["ok"] == r["ok"] and by[r["key"]]["score"] == r.get("score")
+        if r["ok"]:
+            assert by[r["key"]]["views_p50"] == r["views_p50"] and by[r["key"]]["component_hook"] is not None
     assert len(recs) == 5
     bad = [r for r in recs if not r["ok"]]
     assert len(bad) == 1 and "broken.mp4" in bad[0]["path"] and bad[0]["error"]

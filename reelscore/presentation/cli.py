@@ -350,28 +350,40 @@ def report(result, out):
               help="Run the items as Ray tasks: a local instance, or the cluster at ADDRESS.")
 @click.option("--reports", "reports_dir", type=click.Path(file_okay=False), default=None,
               help="Write each clip's HTML report into this folder, and an index.html linking them.")
+@click.option("--parquet", "parquet_out", type=click.Path(dir_okay=False), default=None,
+              help="Also write every record of --out as a flat Parquet table (scores, intervals, factors; needs pyarrow).")
 @click.option("--model", default=None, help="Engagement model NAME or PATH.")
 @click.option("--max-seconds", type=float, default=180.0, show_default=True, callback=_positive("--max-seconds"))
 @click.option("--no-cache", is_flag=True, help="Do not read or write the per-video signal cache.")
 @click.option("--quiet", "-q", is_flag=True)
-def batch(source, out, workers, resume, ray_addr, reports_dir, model, max_seconds, no_cache, quiet):
+def batch(source, out, workers, resume, ray_addr, reports_dir, parquet_out, model, max_seconds, no_cache, quiet):
     """Score a folder, a glob or a CSV (path, caption, followers, ...) into JSON lines, resumable."""
     from ..outputs import check_destination
-    from ..workflows.batch import run_batch, summary_table, write_index
+    from ..workflows.batch import run_batch, summary_table, write_index, write_parquet
 
     if workers is not None and workers < 1:
         raise OptionError("--workers must be at least 1")
     check_destination(out, "--out")
+    if parquet_out:
+        check_destination(parquet_out, "--parquet", [out])
+        try:
+            import pyarrow.parquet  # noqa: F401 - refuse before hours of work, not after
+        except ImportError:
+            raise OptionError("--parquet needs pyarrow: pip install 'reelscore[parquet]' (or pip install pyarrow)") from None
     settings = {"config": {"max_seconds": max_seconds, "use_cache": not no_cache}, "model": model,
                 "reports_dir": str(Path(reports_dir).absolute()) if reports_dir else None}
     res = run_batch(source, out, workers=workers, resume=resume, settings=settings, use_ray=ray_addr is not None,
                     ray_address=None if ray_addr in (None, "local") else ray_addr, progress=not quiet)
     if reports_dir:
         res["index"] = write_index(res, str(Path(reports_dir) / "index.html"))
+    if parquet_out:
+        res["parquet"] = write_parquet(out, parquet_out)
     if not quiet:
         click.echo(summary_table(res))
         if res.get("index"):
             click.echo(f"index: {res['index']}")
+        if res.get("parquet"):
+            click.echo(f"parquet: {res['parquet']}")
 
 
 @cli.command()

@@ -273,4 +273,55 @@ def write_index(res: dict, path: str) -> str:
     return path
 
 
-__all__ = ["run_batch", "read_items", "score_item", "summary_table", "write_index"]
+PARQUET_COLUMNS = ["key", "path", "ok", "score", "views_p10", "views_p50", "views_p90", "likes_p50", "comments_p50",
+                   "shares_p50", "saves_p50", "duration_s", "caption", "error", "error_type", "seconds", "report"]
+
+
+def flat_row(rec: dict) -> dict:
+    """One batch record as a flat row (the full result stays in the JSON lines)."""
+    res = rec.get("result") or {}
+    eng = res.get("engagement") or {}
+    row = {"key": rec.get("key"), "path": rec.get("path"), "ok": bool(rec.get("ok")), "score": rec.get("score"),
+           "duration_s": (res.get("media") or {}).get("analyzed_s"), "caption": res.get("caption"),
+           "error": rec.get("error"), "error_type": rec.get("error_type"), "seconds": rec.get("seconds"),
+           "report": rec.get("report")}
+    for m in ("views", "likes", "comments", "shares", "saves"):
+        iv = eng.get(m) or {}
+        for q in (("p10", "p50", "p90") if m == "views" else ("p50",)):
+            row[f"{m}_{q}"] = iv.get(q)
+    for c in res.get("components") or []:
+        row[f"component_{c['name']}"] = c.get("score")
+    return row
+
+
+def write_parquet(jsonl: str, path: str) -> str:
+    """A Parquet table of every record in the JSON lines file `jsonl` (resumed runs included): the
+    columns of PARQUET_COLUMNS plus one `component_<name>` score column per factor. Needs pyarrow."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise OptionError("--parquet needs pyarrow: pip install 'reelscore[parquet]' (or pip install pyarrow)") from None
+    import io
+
+    from ..outputs import atomic_write
+
+    rows = []
+    with open(jsonl, encoding="utf-8") as fh:
+        for line in fh:
+            try:
+                rows.append(flat_row(json.loads(line)))
+            except ValueError:  # a partial last line from a killed run
+                continue
+    comps = sorted({k for r in rows for k in r if k.startswith("component_")})
+    cols = PARQUET_COLUMNS + comps
+    types = {"ok": pa.bool_(), "key": pa.string(), "path": pa.string(), "caption": pa.string(), "error": pa.string(),
+             "error_type": pa.string(), "report": pa.string()}
+    table = pa.table({c: pa.array([r.get(c) for r in rows], type=types.get(c, pa.float64())) for c in cols})
+    buf = io.BytesIO()
+    pq.write_table(table, buf)
+    atomic_write(path, buf.getvalue())
+    return path
+
+
+__all__ = ["run_batch", "read_items", "score_item", "summary_table", "write_index", "write_parquet", "flat_row"]
