@@ -219,29 +219,35 @@ def main():
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--skip-long", action="store_true", help="skip the 10-minute video (about 2 min to generate)")
     ap.add_argument("--skip-batch", action="store_true")
+    ap.add_argument("--only", default="warm,cold,memory,batch", help="comma-separated sections to run")
     ap.add_argument("--json", default=None)
+    ap.add_argument("--clip", default=None, help="an existing 30 s reel to use instead of generating one (~85 s)")
     a = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="reelscore-bench-"))
     cache_home = str(tmp / "cache")
-    clip = make_reel(tmp / "reel_30s.mp4")
+    clip = Path(a.clip) if a.clip else make_reel(tmp / "reel_30s.mp4")
     res = {"machine": {"cpus": len(os.sched_getaffinity(0)), "python": sys.version.split()[0]},
            "date": time.strftime("%Y-%m-%d")}
-    print("warm (one process, models loaded, cache off)...")
-    res["warm"] = w = warm(clip, a.repeat)
-    print(f"  plain decode {w['plain_decode_s']:.2f} s (decode + RGB {w['plain_decode_rgb_s']:.2f} s); decode pass "
-          f"{w['decode_pass_s']:.2f} s = {w['decode_pass_over_decode']:.2f}x ({w['decode_pass_over_decode_rgb']:.2f}x of "
-          f"decode + RGB); analysis {w['analysis_s']:.2f} s = {w['analysis_over_decode']:.2f}x "
-          f"({w['analysis_over_decode_rgb']:.2f}x of decode + RGB)")
-    print("cold (new processes)...")
-    res["cold"] = c = cold(clip, a.repeat, cache_home)
-    print(f"  process decode {c['process_decode_s']:.2f} s (+ RGB {c['process_decode_rgb_s']:.2f} s); cold analyze "
-          f"{c['cold_analyze_s']:.2f} s = {c['cold_over_decode']:.2f}x ({c['cold_over_decode_rgb']:.2f}x of decode + RGB); "
-          f"peak RSS {c['peak_rss_mb']:.0f} MiB")
-    print("memory...")
-    res["memory"] = m = memory(tmp, clip, cache_home, a.skip_long)
-    for k, v in m.items():
-        print(f"  {k}: peak RSS {v['peak_rss_mb']} MiB, {v['seconds']} s, exit {v['exit']}")
-    if not a.skip_batch:
+    only = set(a.only.split(","))
+    if "warm" in only:
+        print("warm (one process, models loaded, cache off)...")
+        res["warm"] = w = warm(clip, a.repeat)
+        print(f"  plain decode {w['plain_decode_s']:.2f} s (decode + RGB {w['plain_decode_rgb_s']:.2f} s); decode pass "
+              f"{w['decode_pass_s']:.2f} s = {w['decode_pass_over_decode']:.2f}x ({w['decode_pass_over_decode_rgb']:.2f}x of "
+              f"decode + RGB); analysis {w['analysis_s']:.2f} s = {w['analysis_over_decode']:.2f}x "
+              f"({w['analysis_over_decode_rgb']:.2f}x of decode + RGB)")
+    if "cold" in only:
+        print("cold (new processes)...")
+        res["cold"] = c = cold(clip, a.repeat, cache_home)
+        print(f"  process decode {c['process_decode_s']:.2f} s (+ RGB {c['process_decode_rgb_s']:.2f} s); cold analyze "
+              f"{c['cold_analyze_s']:.2f} s = {c['cold_over_decode']:.2f}x ({c['cold_over_decode_rgb']:.2f}x of decode + RGB); "
+              f"peak RSS {c['peak_rss_mb']:.0f} MiB")
+    if "memory" in only:
+        print("memory...")
+        res["memory"] = m = memory(tmp, clip, cache_home, a.skip_long)
+        for k, v in m.items():
+            print(f"  {k}: peak RSS {v['peak_rss_mb']} MiB, {v['seconds']} s, exit {v['exit']}")
+    if not a.skip_batch and "batch" in only:
         print("batch (20 reels, 2 workers)...")
         res["batch"] = b = batch(tmp, clip, cache_home)
         print(f"  {b['ok']}/{b['reels']} ok in {b['seconds']} s: {b['reels_per_minute']} reels/min")

@@ -98,6 +98,7 @@ def analyze(path: str | os.PathLike, caption: str | None = None, *, followers: f
             cache.put(vkey, sig.model_copy(update={"version": a.cache_version(ctx)}), fp)
     signals = {a.name: signals[a.name] for a in analyzers}  # a stable order, however they finished
     timings["analyzers"] = time.perf_counter() - t0
+    timings["analyzer_threads"] = float(analyzer_threads(cfg.threads) if len(pending) > 1 else 1)
     for name, sig in signals.items():
         timings[f"analyzer.{name}"] = 0.0 if sig.cached else sig.seconds
     t0 = time.perf_counter()

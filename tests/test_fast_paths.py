@@ -144,3 +144,21 @@ def test_an_unconfirmed_weak_face_in_the_opening_is_dropped():
     assert cas.confirmed(weak, []) == weak  # a still image has no neighbours to ask
     strong = [(*d[:5], CONFIRM_LEVEL_WEIGHT + 1.0) for d in det]
     assert cas.confirmed(strong, [blank]) == strong
+
+
+def test_camera_shift_is_accurate_and_the_same_on_every_run():
+    """Phase correlation written out (cv2.phaseCorrelate in opencv 4.14 answers differently on every
+    call with the same input): sub-pixel shifts recovered, identical across runs."""
+    import cv2
+
+    from reelscore.analyzers.motion import global_shifts
+
+    rng = np.random.default_rng(0)
+    img = cv2.GaussianBlur(rng.random((160, 100)).astype(np.float32) * 255, (0, 0), 2)
+    pos = [(0, 0), (3, 0), (3, 2), (-1, 3), (0.5, 3), (0.8, 2.4)]
+    frames = [np.clip(cv2.warpAffine(img, np.float32([[1, 0, x], [0, 1, y]]), (100, 160))[10:138, 10:82], 0, 255)
+              .astype(np.uint8) for x, y in pos]
+    got = global_shifts(frames)
+    want = np.diff(np.asarray(pos, float), axis=0)
+    assert np.abs(got - want).max() < 0.3, got
+    assert np.array_equal(global_shifts(frames), got)

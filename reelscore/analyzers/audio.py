@@ -11,15 +11,28 @@ from ..schema import Evidence
 from .base import Analyzer, Context, register
 
 
+CHUNK = 2048  # analysis frames per block: spectra of a 15-minute track never sit in memory at once
+
+
+def framed(y: np.ndarray, n_fft: int, hop: int) -> np.ndarray:
+    """(1 + (len(y) - n_fft) // hop, n_fft) strided view of the frames (no copy)."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    return sliding_window_view(y, n_fft)[::hop]
+
+
 def onset_envelope(a: np.ndarray, sr: int, hop: int = 256, n_fft: int = 1024) -> tuple[np.ndarray, float]:
     """Half-wave rectified spectral flux of the log-magnitude spectrogram; returns (envelope, frames/s)."""
     if len(a) < n_fft:
         return np.zeros(0), sr / hop
-    n = 1 + (len(a) - n_fft) // hop
-    idx = np.arange(n_fft)[None, :] + hop * np.arange(n)[:, None]
-    spec = np.abs(np.fft.rfft(a[idx] * np.hanning(n_fft), axis=1))
-    logs = np.log1p(100 * spec)
-    flux = np.maximum(0, np.diff(logs, axis=0)).sum(1)
+    fr, win = framed(a, n_fft, hop), np.hanning(n_fft)
+    parts, prev = [], None
+    for s in range(0, len(fr), CHUNK):
+        logs = np.log1p(100 * np.abs(np.fft.rfft(fr[s : s + CHUNK] * win, axis=1)))
+        both = logs if prev is None else np.concatenate([prev, logs])
+        parts.append(np.maximum(0, np.diff(both, axis=0)).sum(1))
+        prev = logs[-1:]
+    flux = np.concatenate(parts)
     # remove the slow trend (a 16-frame moving average; the mean when the audio is shorter than that)
     flux = flux - (np.convolve(flux, np.ones(16) / 16, mode="same") if len(flux) >= 16 else flux.mean())
     return np.maximum(flux, 0), sr / hop
@@ -66,19 +79,21 @@ def smp_audio_stats(a: np.ndarray, sr: int) -> dict[str, float]:
         return out
     y = resample_poly(a.astype(np.float64), 441, 320) if sr == 16000 else a.astype(np.float64)
     fs, n_fft, hop = 22050, 2048, 512
-    yp = np.pad(y, n_fft // 2)
-    nfr = 1 + (len(yp) - n_fft) // hop
-    idx = np.arange(n_fft)[None, :] + hop * np.arange(nfr)[:, None]
-    fr = yp[idx]
-    rms = np.sqrt((fr ** 2).mean(1))
-    sgn = np.signbit(fr)
-    zcr = (sgn[:, 1:] != sgn[:, :-1]).sum(1) / n_fft
-    S = np.abs(np.fft.rfft(fr * np.hanning(n_fft + 1)[:-1], axis=1))
+    frames = framed(np.pad(y, n_fft // 2), n_fft, hop)
+    win = np.hanning(n_fft + 1)[:-1]
     f = np.fft.rfftfreq(n_fft, 1 / fs)
-    tot = S.sum(1)
-    cent = np.where(tot > 0, (S * f).sum(1) / np.maximum(tot, 1e-12), 0.0)
-    cum = np.cumsum(S, 1)
-    roll = f[np.minimum((cum < 0.85 * cum[:, -1:]).sum(1), len(f) - 1)]
+    cols: list[list[np.ndarray]] = [[], [], [], []]
+    for s in range(0, len(frames), CHUNK):  # blocks of frames: memory flat in the track's length
+        fr = frames[s : s + CHUNK]
+        sgn = np.signbit(fr)
+        S = np.abs(np.fft.rfft(fr * win, axis=1))
+        tot = S.sum(1)
+        cum = np.cumsum(S, 1)
+        cols[0].append(np.sqrt((fr ** 2).mean(1)))
+        cols[1].append((sgn[:, 1:] != sgn[:, :-1]).sum(1) / n_fft)
+        cols[2].append(np.where(tot > 0, (S * f).sum(1) / np.maximum(tot, 1e-12), 0.0))
+        cols[3].append(f[np.minimum((cum < 0.85 * cum[:, -1:]).sum(1), len(f) - 1)])
+    rms, zcr, cent, roll = (np.concatenate(c) for c in cols)
     out.update(rms_mean=float(rms.mean()), rms_std=float(rms.std()), zcr_mean=float(zcr.mean()),
                spectral_centroid_mean=float(cent.mean()), spectral_rolloff_mean=float(roll.mean()))
     return out
@@ -182,8 +197,7 @@ class AudioAnalyzer(Analyzer):
             return 1.0
         hop = n
         k = (len(audio) - n) // hop + 1
-        idx = np.arange(n)[None, :] + hop * np.arange(k)[:, None]
-        p = np.abs(np.fft.rfft(audio[idx] * np.hanning(n), axis=1)) ** 2 + 1e-12
+        p = np.abs(np.fft.rfft(audio[: k * hop].reshape(k, n) * np.hanning(n), axis=1)) ** 2 + 1e-12
         energy = p.sum(1)
         keep = energy > energy.max() * 1e-3
         if not keep.any():

@@ -122,12 +122,15 @@ def _account(followers, following, account_likes, video_count, recent_views, his
 @click.option("--max-file-mb", type=float, default=4096, show_default=True, callback=_positive("--max-file-mb"),
               help="Refuse larger files.")
 @click.option("--analyzers", default=None, help="Comma-separated subset of analyzers to run.")
+@click.option("--threads", type=click.IntRange(0, 64), default=0, show_default=True,
+              help="Analyzers run in parallel on this many threads (0 = one per core, at most 4; results do not depend on it).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the per-video signal cache.")
 @click.option("--profile", is_flag=True, help="Print where the time went.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the score (and JSON if asked).")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 def analyze(video, caption, caption_file, followers, following, account_likes, video_count, recent_views, history_file,
-            json_out, model, best_frame, report_out, max_seconds, max_file_mb, analyzers, no_cache, profile, quiet, debug):
+            json_out, model, best_frame, report_out, max_seconds, max_file_mb, analyzers, threads, no_cache, profile, quiet,
+            debug):
     """Analyze VIDEO (or an image) and print its Virality Score, breakdown and suggestions."""
     from ..config import AnalysisConfig
     from ..pipeline import analyze as run
@@ -140,7 +143,7 @@ def analyze(video, caption, caption_file, followers, following, account_likes, v
         caption = _read_caption_file(caption_file)
     names = tuple(a.strip() for a in analyzers.split(",") if a.strip()) if analyzers else None
     cfg = AnalysisConfig(max_seconds=max_seconds, max_file_bytes=int(min(max_file_mb, 2**40) * 2**20),
-                         use_cache=not no_cache, analyzers=names)
+                         use_cache=not no_cache, analyzers=names, threads=threads)
     # refuse an unusable destination before the analysis, never after it
     if json_out is not None and json_out != "-":
         check_destination(json_out, "--json", [video])

@@ -59,6 +59,11 @@ def profile(a: Analysis) -> str:
     rows = sorted(((k, v) for k, v in t.items() if k.startswith("analyzer.")), key=lambda kv: -kv[1])
     lines = ["  Timings (s)", f"    probe {t.get('probe', 0):.3f}  decode {t.get('decode', 0):.3f}  "
              f"analyzers {t.get('analyzers', 0):.3f}  scoring {t.get('scoring', 0):.3f}  total {t.get('total', 0):.3f}"]
+    n = int(t.get("analyzer_threads", 1))
+    if n > 1:
+        lines.append(f"    analyzers ran on {n} threads: their times overlap (each includes waiting for the CPU)")
+    if t.get("model_wait", 0) >= 0.01:
+        lines.append(f"    waited {t['model_wait']:.3f} s for the engagement model (it loads while the video decodes)")
     for k, v in rows:
         cached = " (cached)" if a.signals.get(k[9:]) and a.signals[k[9:]].cached else ""
         lines.append(f"    {k[9:]:<14} {v:7.3f}{cached}")
