@@ -6,6 +6,8 @@ uses is created here or passed in.
 from __future__ import annotations
 
 import os
+import sys
+import threading
 import time
 from pathlib import Path
 from typing import Callable
@@ -53,7 +55,7 @@ def analyze(path: str | os.PathLike, caption: str | None = None, *, followers: f
     loading = None
     if mpath is not None:
         if engagement_model is None:  # the shipped model loads (about 2 s cold) while the video decodes
-            loading = in_background(load_model, str(mpath))
+            loading = in_background(_import_then_load, str(mpath))
         else:  # a model the user names is checked before any work
             load_model(str(mpath))
     if best_frame_path is not None:  # refuse an unusable destination before any work
@@ -92,6 +94,11 @@ def analyze(path: str | os.PathLike, caption: str | None = None, *, followers: f
     else:  # the cached description of the same content, reported under this file's own path
         info = cached_info.model_copy(update={"path": display(path)})
     t0 = time.perf_counter()
+    if loading is not None:
+        _IMPORTED.wait()  # the loader's imports finish before the analyzers import theirs (see below)
+    prepare_threads(pending, cfg.threads)
+    timings["prepare"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
     for a, sig in run_analyzers(pending, media, ctx, cfg.threads, progress):
         signals[a.name] = sig
         if cache and not a.reads_caption:
@@ -126,6 +133,56 @@ def analyze(path: str | os.PathLike, caption: str | None = None, *, followers: f
     if on_result is not None:
         on_result(analysis, media)
     return analysis
+
+# Imports and threads. Two threads importing big packages at once (scipy, sklearn, torch) can hand
+# one of them a partially initialised module (Python breaks the import-lock cycle that way): a CI run
+# saw the engagement model fail with AttributeError while an analyzer imported the same stack. So:
+# the background loader does its imports while this thread only decodes (which imports nothing new),
+# and the analyzers' packages are imported here, in this thread, before they run in parallel.
+_IMPORTED = threading.Event()
+# what the analyzers import lazily (measured: the new modules of a cold analysis), heavy ones first
+_PREPARE = threading.Lock()  # concurrent analyses (the web app) prepare one at a time
+ANALYZER_IMPORTS = ("scipy.signal", "sklearn.feature_extraction.text", "lightgbm", "onnxruntime",
+                    "rapidocr_onnxruntime", "scenedetect", "pyloudnorm", "tokenizers", "vaderSentiment.vaderSentiment",
+                    "PIL.Image", "PIL.ImageFile", "py3langid", "shapely", "yaml", "pyclipper", "platformdirs")
+
+
+def _import_then_load(path: str):
+    try:
+        import lightgbm  # noqa: F401
+        import sklearn.feature_extraction.text  # noqa: F401
+    finally:
+        _IMPORTED.set()
+    return load_model(path)
+
+
+def prepare_threads(analyzers, threads: int = 0) -> None:
+    """Before analyzers run in parallel: import their packages and build the ONNX sessions (an export
+    on a cold cache imports torch) in this thread, one after another. A no-op in a warm process."""
+    if analyzer_threads(threads) <= 1 or len(analyzers) <= 1:
+        return
+    import importlib
+
+    with _PREPARE:
+        for name in ANALYZER_IMPORTS:
+            if name not in sys.modules:
+                try:
+                    importlib.import_module(name)
+                except Exception:  # noqa: BLE001 - the analyzer that needs it reports the problem
+                    pass
+        names = {a.name for a in analyzers}
+        try:
+            if names & {"quality", "aesthetics", "vivit"}:
+                from .models import backbone
+
+                backbone.runtime()
+            if "caption" in names:
+                from .models import embeddings
+
+                embeddings.runtime()
+        except Exception:  # noqa: BLE001
+            pass
+
 
 def in_background(fn, *args):
     """Run fn(*args) on a daemon thread; a Future for its result (or exception)."""
