@@ -88,7 +88,8 @@ class FacesAnalyzer(Analyzer):
     name = "faces"
     cost = 5
     version = "3"
-    description = "frontal faces (Haar cascade) and eyes toward the camera on hook + sampled frames"
+    description = ("frontal faces (Haar cascade; in the opening, confirmed by a neighbouring frame unless confident) "
+                   "and eyes toward the camera on hook + sampled frames")
     backend = "opencv-haar-frontalface"
 
     def available(self):
