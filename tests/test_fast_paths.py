@@ -33,11 +33,11 @@ def _frames(path, n=3):
 @pytest.mark.parametrize("size", [(72, 128), (384, 682), (1080, 1920)])
 def test_opencv_plane_scaling_matches_swscale(videos, size):
     """The same picture as swscale's conversion (BT.601 limited range), to within a few grey levels."""
-    from reelscore.ingest.decode import small_rgb, yuv420
+    from reelscore.ingest.decode import scaled_rgb, yuv420
 
     for f in _frames(videos["vertical"]):
         w, h = size
-        ours = small_rgb(f, w, h).astype(int)
+        ours = scaled_rgb(f, w, h).astype(int)
         ref = f.to_ndarray(format="rgb24", width=w, height=h).astype(int)
         assert ours.shape == ref.shape
         assert np.abs(ours - ref).mean() < 4.0, size

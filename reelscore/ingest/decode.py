@@ -56,7 +56,7 @@ def yuv420(frame, w: int, h: int) -> np.ndarray:
     return np.concatenate([y.reshape(-1), u.reshape(-1), v.reshape(-1)]).reshape(h * 3 // 2, w)
 
 
-def small_rgb(frame, w: int, h: int) -> np.ndarray:
+def scaled_rgb(frame, w: int, h: int) -> np.ndarray:
     """(h, w, 3) RGB of a decoded frame at a reduced size, cheaply.
 
     The 4:2:0 planes are scaled in OpenCV and converted at the target size (BT.601 limited range,
@@ -78,38 +78,7 @@ MAX_INFLIGHT = 8  # decoded frames waiting for conversion (each holds one decode
 
 
 def _rgb_upright(frame, wh, rot):
-    return _upright(small_rgb(frame, *wh), rot)
-
-
-def _yuv(frame, wh):
-    return yuv420(frame, *wh)
-
-
-class _done:
-    """An already-computed result with the Future interface (small frames convert inline: at 72 px
-    the conversion costs less than handing the frame to another thread)."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value):
-        self.value = value
-
-    def result(self):
-        return self.value
-
-
-class _shutdown:
-    """Context manager: stop the conversion thread (dropping queued work) however the decode ends."""
-
-    def __init__(self, pool):
-        self.pool = pool
-
-    def __enter__(self):
-        return self.pool
-
-    def __exit__(self, *exc):
-        self.pool.shutdown(wait=True, cancel_futures=True)
-        return False
+    return _upright(scaled_rgb(frame, *wh), rot)
 
 
 def decode(path: str | Path, config: AnalysisConfig | None = None, info: MediaInfo | None = None,
@@ -198,7 +167,7 @@ def _decode_video(p: Path, cfg: AnalysisConfig, info: MediaInfo, progress) -> De
             inflight.popleft().result()
         return fut
 
-    with container, _shutdown(pool):
+    with container, pool:  # at most MAX_INFLIGHT conversions are left to finish if decoding fails
         vs = container.streams.video[0]
         vs.thread_type = "AUTO"
         streams = [vs]
@@ -246,23 +215,23 @@ def _decode_video(p: Path, cfg: AnalysisConfig, info: MediaInfo, progress) -> De
                     break
                 frame_times.append(t)
                 if t + eps >= next_small:
-                    small.frames.append(_done(_rgb_upright(frame, small_wh, rot)))
+                    small.frames.append(_rgb_upright(frame, small_wh, rot))
                     small.times.append(t)
                     small.indices.append(n)
                     next_small = max(next_small + small_step, t + small_step * 0.5)
                     if len(small) > s.small_max_frames:
-                        small = FrameSet(small.frames[::2], small.times[::2], small.indices[::2])
+                        small = small.every_other()
                         small_step *= 2
                 if t + eps >= next_heavy:
                     heavy.frames.append(later(_rgb_upright, frame, heavy_wh, rot))
-                    covers[n] = later(_yuv, frame, cover_wh)
+                    covers[n] = later(yuv420, frame, *cover_wh)
                     heavy.times.append(t)
                     heavy.indices.append(n)
                     next_heavy += heavy_step
                     while next_heavy <= t:
                         next_heavy += heavy_step
                     if len(heavy) > 2 * s.heavy_max_frames:
-                        heavy = FrameSet(heavy.frames[::2], heavy.times[::2], heavy.indices[::2])
+                        heavy = heavy.every_other()
                         covers = {i: covers[i] for i in heavy.indices if i in covers}
                         heavy_step *= 2
                 if t < s.hook_seconds and t + eps >= next_hook:
@@ -277,7 +246,7 @@ def _decode_video(p: Path, cfg: AnalysisConfig, info: MediaInfo, progress) -> De
         if resampler is not None:
             for rf in resampler.resample(None):
                 audio_chunks.append(rf.to_ndarray().reshape(-1))
-        for fs in (small, heavy, hook):
+        for fs in (heavy, hook):  # conversions handed to the helper thread (small frames convert inline)
             fs.frames = [f.result() for f in fs.frames]
         covers = {i: c.result() for i, c in covers.items()}
     if not frame_times:

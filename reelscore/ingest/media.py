@@ -19,6 +19,10 @@ class FrameSet:
     def __len__(self) -> int:
         return len(self.frames)
 
+    def every_other(self) -> "FrameSet":
+        """Frames 0, 2, 4, ... (halves the rate; the decode pass thins a set that outgrows its cap)."""
+        return FrameSet(self.frames[::2], self.times[::2], self.indices[::2])
+
     def subsample(self, k: int) -> "FrameSet":
         """At most `k` frames, evenly spaced (first and last kept); self when already small enough."""
         if len(self) <= k:
