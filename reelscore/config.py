@@ -7,6 +7,16 @@ import json
 from pydantic import BaseModel, ConfigDict, Field
 
 
+def usable_cores() -> int:
+    """CPU cores this process may run on (its affinity mask on Linux, else the machine's count)."""
+    import os
+
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
 DECODE_VERSION = "2"  # bump when the decode pass produces different frames (invalidates cached signals)
 
 

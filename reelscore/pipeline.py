@@ -17,7 +17,7 @@ import numpy as np
 from . import __version__
 from .analyzers import Context, all_analyzers
 from .cache import SignalCache, video_key
-from .config import AnalysisConfig
+from .config import AnalysisConfig, usable_cores
 from .ingest import decode, probe
 from .errors import OptionError
 from .models.engagement.store import load_model, resolve_model_path
@@ -140,8 +140,8 @@ def analyze(path: str | os.PathLike, caption: str | None = None, *, followers: f
 # the background loader does its imports while this thread only decodes (which imports nothing new),
 # and the analyzers' packages are imported here, in this thread, before they run in parallel.
 _IMPORTED = threading.Event()
-# what the analyzers import lazily (measured: the new modules of a cold analysis), heavy ones first
 _PREPARE = threading.Lock()  # concurrent analyses (the web app) prepare one at a time
+# what the analyzers import lazily (measured: the new modules of a cold analysis), heavy ones first
 ANALYZER_IMPORTS = ("scipy.signal", "sklearn.feature_extraction.text", "lightgbm", "onnxruntime",
                     "rapidocr_onnxruntime", "scenedetect", "pyloudnorm", "tokenizers", "vaderSentiment.vaderSentiment",
                     "PIL.Image", "PIL.ImageFile", "py3langid", "shapely", "yaml", "pyclipper", "platformdirs")
@@ -186,7 +186,6 @@ def prepare_threads(analyzers, threads: int = 0) -> None:
 
 def in_background(fn, *args):
     """Run fn(*args) on a daemon thread; a Future for its result (or exception)."""
-    import threading
     from concurrent.futures import Future
 
     fut: Future = Future()
@@ -203,13 +202,7 @@ def in_background(fn, *args):
 
 def analyzer_threads(threads: int = 0) -> int:
     """Threads for the analyzers: `threads`, or one per usable core (at most 4) when 0."""
-    if threads > 0:
-        return threads
-    try:
-        n = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        n = os.cpu_count() or 1
-    return max(1, min(4, n))
+    return threads if threads > 0 else min(4, usable_cores())
 
 
 def run_analyzers(analyzers, media, ctx: Context, threads: int = 0, progress=None):

@@ -51,12 +51,13 @@ def runs(mask: np.ndarray, times: np.ndarray, min_len: float) -> list[tuple[floa
     return spans
 
 
-def noise_floor(grays: list[np.ndarray], k: int = 5) -> float:
-    """Median Immerkaer noise sigma over up to `k` frames (same units as the frames)."""
+def noise_floor(grays: list[np.ndarray], k: int = 5, prep=None) -> float:
+    """Median Immerkaer noise sigma over up to `k` evenly spaced frames (same units as the frames),
+    each passed through `prep` first when given."""
     if not grays:
         return 0.0
     idx = np.unique(np.linspace(0, len(grays) - 1, min(k, len(grays))).round().astype(int))
-    return float(np.median([noise_sigma(np.asarray(grays[i], np.float32)) for i in idx]))
+    return float(np.median([noise_sigma(np.asarray(prep(grays[i]) if prep else grays[i], np.float32)) for i in idx]))
 
 
 def robust_diffs(grays: list[np.ndarray]) -> np.ndarray:
@@ -72,8 +73,7 @@ def robust_diffs(grays: list[np.ndarray]) -> np.ndarray:
         return cv2.GaussianBlur(np.asarray(g, np.float32), (0, 0), 1.0)
 
     # the smoothed frames are made one pair at a time (memory stays flat for thousands of frames)
-    k = np.unique(np.linspace(0, len(grays) - 1, min(5, len(grays))).round().astype(int))
-    tau = 3.0 * np.sqrt(2.0) * noise_floor([smooth(grays[i]) for i in k]) + 1.0
+    tau = 3.0 * np.sqrt(2.0) * noise_floor(grays, prep=smooth) + 1.0
     out = []
     a = smooth(grays[0])
     for g in grays[1:]:

@@ -196,9 +196,7 @@ class AudioAnalyzer(Analyzer):
         n = 2048
         if len(audio) < n:
             return 1.0
-        hop = n
-        k = (len(audio) - n) // hop + 1
-        p = np.abs(np.fft.rfft(audio[: k * hop].reshape(k, n) * np.hanning(n), axis=1)) ** 2 + 1e-12
+        p = np.abs(np.fft.rfft(framed(audio, n, n) * np.hanning(n), axis=1)) ** 2 + 1e-12
         energy = p.sum(1)
         keep = energy > energy.max() * 1e-3
         if not keep.any():

@@ -64,6 +64,7 @@ def _onnx():
     try:
         from tokenizers import Tokenizer
 
+        from ..config import usable_cores
         from .onnx_cache import cached_session
 
         def example():
@@ -75,7 +76,7 @@ def _onnx():
         names = ["input_ids", "attention_mask", "token_type_ids"]
         sess = cached_session("all-minilm-l6-v2", EXPORT_VERSION, Path(model_path()) / "model.safetensors",
                               _hidden_module, example, names, ["hidden"],
-                              {n: {0: "batch", 1: "tokens"} for n in names + ["hidden"]}, min(2, os.cpu_count() or 1))
+                              {n: {0: "batch", 1: "tokens"} for n in names + ["hidden"]}, min(2, usable_cores()))
         tok = Tokenizer.from_file(str(Path(model_path()) / "tokenizer.json"))
         tok.enable_truncation(MAX_TOKENS)
         tok.enable_padding(pad_id=0, pad_token="[PAD]")

@@ -31,10 +31,9 @@ def default_threads() -> int:
         n = 0
     if n > 0:
         return n
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
+    from ..config import usable_cores
+
+    return usable_cores()
 
 
 def cached_export(name: str, version: str, weights: str | os.PathLike, module_fn, args,

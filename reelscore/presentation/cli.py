@@ -362,17 +362,14 @@ def report(result, out):
 def batch(source, out, workers, resume, ray_addr, reports_dir, parquet_out, model, max_seconds, no_cache, quiet):
     """Score a folder, a glob or a CSV (path, caption, followers, ...) into JSON lines, resumable."""
     from ..outputs import check_destination
-    from ..workflows.batch import run_batch, summary_table, write_index, write_parquet
+    from ..workflows.batch import need_pyarrow, run_batch, summary_table, write_index, write_parquet
 
     if workers is not None and workers < 1:
         raise OptionError("--workers must be at least 1")
     check_destination(out, "--out")
     if parquet_out:
         check_destination(parquet_out, "--parquet", [out])
-        try:
-            import pyarrow.parquet  # noqa: F401 - refuse before hours of work, not after
-        except ImportError:
-            raise OptionError("--parquet needs pyarrow: pip install 'reelscore[parquet]' (or pip install pyarrow)") from None
+        need_pyarrow()  # refuse before hours of work, not after
     settings = {"config": {"max_seconds": max_seconds, "use_cache": not no_cache}, "model": model,
                 "reports_dir": str(Path(reports_dir).absolute()) if reports_dir else None}
     res = run_batch(source, out, workers=workers, resume=resume, settings=settings, use_ray=ray_addr is not None,

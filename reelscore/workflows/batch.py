@@ -77,22 +77,29 @@ def read_items(source: str) -> list[Item]:
     return [Item(f) for f in files if Path(f).is_file()]
 
 
+def read_records(out: str | Path):
+    """The records in the JSON lines file `out`, in order (a partial last line from a killed run, or
+    a line without a key, is skipped)."""
+    out = Path(out)
+    if not out.is_file():
+        return
+    with open(out, encoding="utf-8") as fh:
+        for line in fh:
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(rec, dict) and "key" in rec:
+                yield rec
+
+
 def done_keys(out: Path) -> set[str]:
-    """Keys already recorded in `out` (a partial last line from a killed run is ignored)."""
-    keys = set()
-    if out.is_file():
-        with open(out, encoding="utf-8") as fh:
-            for line in fh:
-                try:
-                    keys.add(json.loads(line)["key"])
-                except (ValueError, KeyError):
-                    continue
-    return keys
+    """Keys already recorded in `out`."""
+    return {r["key"] for r in read_records(out)}
 
 
 # ---- the per-item function (the same in a process pool and as a Ray task) -----------------------------
 _WARM = False
-_THREADS = 0  # analyzer threads per item: 0 = one per core (a lone process), 1 in pool workers and Ray tasks
 
 
 def _warm():
@@ -118,10 +125,7 @@ def score_item(item: dict, settings: dict) -> dict:
     rec = {"key": item["key"], "path": item["path"]}
     try:
         _warm()
-        conf = dict(settings.get("config", {}))
-        # a pool worker or Ray task owns one core: its analyzers run one after another
-        conf.setdefault("threads", _THREADS)
-        cfg = AnalysisConfig(**conf)
+        cfg = AnalysisConfig(**settings.get("config", {}))
         reports = settings.get("reports_dir")
 
         def on_result(a, media):  # the report from the frames already in memory: no second decode
@@ -141,9 +145,7 @@ def score_item(item: dict, settings: dict) -> dict:
 
 
 def _worker_init():
-    global _THREADS
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    _THREADS = 1
     try:
         import cv2
 
@@ -185,8 +187,11 @@ def run_batch(source: str, out: str, workers: int | None = None, resume: bool = 
             os.fsync(fh.fileno())
             records.append(rec)
             bar.update(1)
+        # a pool worker or Ray task owns one core: its analyzers run one after another (the key above
+        # is computed without this: results do not depend on it)
+        one_core = {**settings, "config": {"threads": 1, **settings.get("config", {})}}
         if use_ray:
-            _run_ray(todo, settings, ray_address, write)
+            _run_ray(todo, one_core, ray_address, write)
         elif (workers or os.cpu_count() or 1) <= 1 or len(todo) <= 1:
             for it in todo:
                 write(score_item(it, settings))
@@ -197,7 +202,7 @@ def run_batch(source: str, out: str, workers: int | None = None, resume: bool = 
             n = workers or os.cpu_count() or 1
             with ProcessPoolExecutor(max_workers=min(n, len(todo)), mp_context=mp.get_context("spawn"),
                                      initializer=_worker_init) as ex:
-                futs = [ex.submit(score_item, it, settings) for it in todo]
+                futs = [ex.submit(score_item, it, one_core) for it in todo]
                 for f in as_completed(futs):
                     write(f.result())
     bar.close()
@@ -207,13 +212,6 @@ def run_batch(source: str, out: str, workers: int | None = None, resume: bool = 
             "ok": len(ok), "failed": len(records) - len(ok), "seconds": round(wall, 2),
             "clips_per_minute": round(60 * len(records) / wall, 2) if wall > 0 and records else None,
             "out": str(outp), "records": records}
-
-
-def _ray_item(item: dict, settings: dict) -> dict:
-    """The per-item function as a Ray task: one core per task, like a pool worker."""
-    global _THREADS
-    _THREADS = 1
-    return score_item(item, settings)
 
 
 def _run_ray(todo, settings, address, write):
@@ -226,7 +224,7 @@ def _run_ray(todo, settings, address, write):
         ray.init(address=address or None, ignore_reinit_error=True, include_dashboard=False, log_to_driver=False)
         started = True
     try:
-        remote = ray.remote(_ray_item)
+        remote = ray.remote(score_item)
         pending = [remote.remote(it, settings) for it in todo]
         while pending:
             done, pending = ray.wait(pending, num_returns=1)
@@ -294,25 +292,26 @@ def flat_row(rec: dict) -> dict:
     return row
 
 
+def need_pyarrow() -> None:
+    """OptionError naming the install command when pyarrow is missing."""
+    try:
+        import pyarrow.parquet  # noqa: F401
+    except ImportError:
+        raise OptionError("--parquet needs pyarrow: pip install 'reelscore[parquet]' (or pip install pyarrow)") from None
+
+
 def write_parquet(jsonl: str, path: str) -> str:
     """A Parquet table of every record in the JSON lines file `jsonl` (resumed runs included): the
     columns of PARQUET_COLUMNS plus one `component_<name>` score column per factor. Needs pyarrow."""
-    try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-    except ImportError:
-        raise OptionError("--parquet needs pyarrow: pip install 'reelscore[parquet]' (or pip install pyarrow)") from None
+    need_pyarrow()
     import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
     from ..outputs import atomic_write
 
-    rows = []
-    with open(jsonl, encoding="utf-8") as fh:
-        for line in fh:
-            try:
-                rows.append(flat_row(json.loads(line)))
-            except ValueError:  # a partial last line from a killed run
-                continue
+    rows = [flat_row(r) for r in read_records(jsonl)]
     comps = sorted({k for r in rows for k in r if k.startswith("component_")})
     cols = PARQUET_COLUMNS + comps
     types = {"ok": pa.bool_(), "key": pa.string(), "path": pa.string(), "caption": pa.string(), "error": pa.string(),
