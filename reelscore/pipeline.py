@@ -29,7 +29,7 @@ from .scoring.virality import score_analysis
 
 def analyze(path: str | os.PathLike, caption: str | None = None, *, followers: float | None = None,
             following: float | None = None, account_likes: float | None = None, n_videos: float | None = None,
-            recent_views: list[float] | None = None, account: Account | None = None, config: AnalysisConfig | None = None, model: str | None = None, cache_dir: str | None = None,
+            recent_views: list[float] | None = None, account: Account | None = None, post_time=None, config: AnalysisConfig | None = None, model: str | None = None, cache_dir: str | None = None,
             best_frame_path: str | os.PathLike | None = None, debug: bool = False,
             on_result: Callable | None = None,
             progress: Callable[[str, float], None] | None = None) -> Analysis:
@@ -38,6 +38,8 @@ def analyze(path: str | os.PathLike, caption: str | None = None, *, followers: f
     followers, following, account_likes (the account's total likes), n_videos, recent_views (views of
     recent posts): what you know of the account, all optional; each sharpens the view prediction
     (or pass them together as `account=Account(...)`). Invalid values raise `OptionError`.
+    post_time: when it will be posted (a datetime or an ISO string such as "2026-12-01T18:30"), optional:
+    given, the posting hour and weekday enter the score as a learned factor.
     model: engagement model name or path (default: the model shipped in the package).
     best_frame_path: write the chosen cover frame there as JPEG.
     progress: callback(stage, fraction) for long work.
@@ -49,6 +51,7 @@ def analyze(path: str | os.PathLike, caption: str | None = None, *, followers: f
                                       n_videos=n_videos, recent_views=recent_views)
     cfg = config or AnalysisConfig()
     caption = clean_caption(caption)
+    post_time = parse_post_time(post_time)
     vivit = vivit_checkpoint(model)  # a ViViT trained with `train vivit --name NAME`
     engagement_model = None if (vivit is not None and not has_engagement_model(model)) else model
     mpath = resolve_model_path(engagement_model)  # a wrong --model fails now, not after the analysis
@@ -115,7 +118,8 @@ def analyze(path: str | os.PathLike, caption: str | None = None, *, followers: f
     t0 = time.perf_counter()
     components, suggestions = build_components(signals)
     result = score_analysis(components, suggestions, signals, caption=caption, followers=account.followers,
-                            duration_s=info.analyzed_s or info.duration_s, model=engagement_model, account=account)
+                            duration_s=info.analyzed_s or info.duration_s, model=engagement_model, account=account,
+                            post_time=post_time)
     timings["scoring"] = time.perf_counter() - t0
     best = choose_best_frame(signals)
     if best is not None and best_frame_path is not None and media is not None:
@@ -126,13 +130,26 @@ def analyze(path: str | os.PathLike, caption: str | None = None, *, followers: f
     analysis = Analysis(
         reelscore_version=__version__, score=result.score, score_definition=result.definition,
         score_baseline=result.baseline,
-        components=result.components, suggestions=result.suggestions, engagement=result.engagement,
+        components=result.components, suggestions=result.suggestions, checks=result.checks,
+        post_effect=result.post_effect, outlook=result.outlook, engagement=result.engagement,
         best_frame=best, media=info, caption=caption, signals=signals,
         timings={k: round(v, 4) for k, v in timings.items()}, versions=versions(), notes=notes + result.notes,
     )
     if on_result is not None:
         on_result(analysis, media)
     return analysis
+
+def parse_post_time(value):
+    """None, a datetime, or an ISO date-time string ("2026-12-01T18:30", "2026-12-01 18:30") -> datetime."""
+    import datetime as dt
+
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    try:
+        return dt.datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise OptionError(f"--post-time: expected a date and time such as 2026-12-01T18:30, got {str(value)[:40]!r}") from None
+
 
 # Imports and threads. Two threads importing big packages at once (scipy, sklearn, torch) can hand
 # one of them a partially initialised module (Python breaks the import-lock cycle that way): a CI run

@@ -8,7 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.1"  # 1.1: score_baseline, engagement.inputs_used/scale, Account (additive)
+SCHEMA_VERSION = "2.0"  # 2.0: the score judges the post (post_effect, outlook, component neutral/effect_source;
+# no account/timing components); 1.1: score_baseline, engagement.inputs_used/scale, Account
 
 Json = Any  # values are JSON scalars, lists or dicts
 
@@ -75,8 +76,13 @@ class Component(_Model):
     name: str
     score: float | None = Field(None, ge=0, le=100, description="sub-score, None when not applicable")
     applicable: bool = True
-    weight: float = Field(0.0, description="weight in the prior video/caption adjustment")
+    weight: float = Field(0.0, description="prior weight (log10 views per 50 sub-score points) of a prior factor; 0 for learned ones")
+    neutral: float | None = Field(None, description="the sub-score at which this factor adds 0 points (what a typical "
+                                  "real post gets); above it the factor never loses points, below it never gains")
     contribution: float | None = Field(None, description="points this factor moves the Virality Score")
+    effect_source: Literal["learned", "prior", "none"] = Field(
+        "none", description="where the factor's effect comes from: 'learned' = the engagement model trained on real "
+        "posts (bounded), 'prior' = a documented prior (no data covers it), 'none' = shown, not scored")
     explanation: str
     raw: dict[str, Json] = Field(default_factory=dict)
     backend: str
@@ -93,6 +99,18 @@ class Suggestion(_Model):
     expected_gain: float | None = Field(None, description="predicted change of the Virality Score if applied")
     priority: int = Field(2, description="1 = high, 3 = low (used when no gain estimate exists)")
     action: str | None = Field(None, description="machine-readable fix, e.g. 'caption:add_cta' (used for what-if re-scoring)")
+    problem: str | None = Field(None, description="the problem it fixes (one suggestion per problem per result)")
+    evidence: list[Evidence] = Field(default_factory=list, description="where the clip shows the problem: times and "
+                                     "measured values")
+
+
+class Check(_Model):
+    """Something worth a look that the analyzers cannot establish as a problem: not advice, no predicted gain."""
+
+    component: str
+    message: str
+    target: str | None = None
+    evidence: list[Evidence] = Field(default_factory=list)
 
 
 class Interval(_Model):
@@ -163,6 +181,30 @@ class EngagementPrediction(_Model):
     typical_views: float | None = Field(None, description="median views of posts of accounts of this size (broad sample)")
 
 
+class PostEffect(_Model):
+    """This post against the same account's typical post: the predicted effect of what the creator controls."""
+
+    log10: float = Field(description="predicted log10 views relative to the account's typical post")
+    multiplier: Interval = Field(description="x times a typical post's views, with an 80 % interval (the median "
+                                 "is the prediction; the bounds add how far real posts land from their "
+                                 "creator's typical post beyond what is predicted)")
+    learned_log10: float = Field(0.0, description="part learned from real posts (caption, hashtags, duration, faces, "
+                                 "posting time)")
+    prior_log10: float = Field(0.0, description="part from the documented video prior")
+
+
+class Outlook(_Model):
+    """What a typical post of this account gets: the account's inputs shape only this."""
+
+    views: Interval
+    likes: Interval
+    comments: Interval
+    shares: Interval
+    saves: Interval
+    inputs_used: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+
+
 class BestFrame(_Model):
     t: float
     score: float
@@ -174,13 +216,18 @@ class Analysis(_Model):
 
     schema_version: str = SCHEMA_VERSION
     reelscore_version: str
-    score: float = Field(ge=0, le=100, description="Virality Score, 0-100")
+    score: float = Field(ge=0, le=100, description="Virality Score, 0-100: the percentile of this post's predicted "
+                         "effect among typical real posts (independent of the account)")
     score_definition: str
-    score_baseline: float | None = Field(None, description="the score with every shown factor at its average; "
+    score_baseline: float | None = Field(None, description="the score with every factor at its neutral sub-score; "
                                          "score = score_baseline + the sum of the components' contributions")
     components: list[Component]
     suggestions: list[Suggestion] = Field(default_factory=list)
-    engagement: EngagementPrediction | None = None
+    checks: list[Check] = Field(default_factory=list, description="worth a look; not established as problems")
+    post_effect: PostEffect | None = None
+    outlook: Outlook | None = Field(None, description="what a typical post of this account gets")
+    engagement: EngagementPrediction | None = Field(None, description="predicted for this post: the outlook times "
+                                                    "the post effect")
     best_frame: BestFrame | None = None
     media: MediaInfo | None = None
     caption: str | None = None

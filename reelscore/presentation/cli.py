@@ -112,6 +112,8 @@ def _account(followers, following, account_likes, video_count, recent_views, his
 @click.option("--caption", "-c", default=None, help="Caption text to post with the video.")
 @click.option("--caption-file", type=click.Path(exists=True, dir_okay=False), help="Read the caption from a file.")
 @_account_options
+@click.option("--post-time", default=None, metavar="DATETIME",
+              help="When you will post it (e.g. 2026-12-01T18:30): the posting hour and weekday enter the score.")
 @click.option("--json", "json_out", default=None, metavar="PATH|-", help="Write the full result as JSON ('-' = stdout).")
 @click.option("--model", default=None, help="Engagement model NAME (trained with `train --history`) or PATH.")
 @click.option("--best-frame", type=click.Path(dir_okay=False), default=None, help="Write the best cover frame as JPEG.")
@@ -129,7 +131,7 @@ def _account(followers, following, account_likes, video_count, recent_views, his
 @click.option("--quiet", "-q", is_flag=True, help="Print only the score (and JSON if asked).")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 def analyze(video, caption, caption_file, followers, following, account_likes, video_count, recent_views, history_file,
-            json_out, model, best_frame, report_out, max_seconds, max_file_mb, analyzers, threads, no_cache, profile, quiet,
+            post_time, json_out, model, best_frame, report_out, max_seconds, max_file_mb, analyzers, threads, no_cache, profile, quiet,
             debug):
     """Analyze VIDEO (or an image) and print its Virality Score, breakdown and suggestions."""
     from ..config import AnalysisConfig
@@ -165,7 +167,7 @@ def analyze(video, caption, caption_file, followers, following, account_likes, v
     acct = _account(followers, following, account_likes, video_count, recent_views, history_file)
     prog = _Progress(not quiet)
     try:
-        result = run(video, caption=caption, account=acct, config=cfg, model=model, best_frame_path=best_frame,
+        result = run(video, caption=caption, account=acct, post_time=post_time, config=cfg, model=model, best_frame_path=best_frame,
                      debug=debug, progress=prog, on_result=on_result if report_out else None)
     finally:
         prog.done()
@@ -501,6 +503,21 @@ def train_engagement(data, out):
 
     card = train_default(data, out, log=lambda m: click.echo(f"  {m}", err=True))
     click.echo(json.dumps(card["metrics"], indent=2))
+
+
+@train.command("score-reference")
+@click.option("--data", "data", required=True, multiple=True, help="Posts CSV: the broad sample (SMP-Video) and the 2025 one.")
+@click.option("--clips", "clips", required=True, multiple=True, type=click.Path(exists=True, file_okay=False),
+              help="Folder of real clips (searched recursively); repeat for several.")
+@click.option("--out", default="reelscore/resources/score_reference.json", show_default=True)
+@click.option("--model", default=None, help="Engagement model (default: the shipped one).")
+def train_score_reference(data, clips, out, model):
+    """Build the Virality Score's reference: typical post, real accounts, reference post effects."""
+    from ..workflows.score_reference import build_reference
+
+    d = build_reference(list(data), list(clips), out, model=model, log=lambda m: click.echo(f"  {m}", err=True))
+    click.echo(json.dumps({"neutral": d["neutral"], "caption_offset": d["caption_offset"], "residual": d["residual"],
+                           "clips": len(d["meta"]["clips"])}, indent=2))
 
 
 @train.command("sentiment")

@@ -27,27 +27,42 @@ def summary(a: Analysis, max_suggestions: int = 6) -> str:
         lines.append(f"{m.path}  ({what}{', audio' if m.has_audio else ''})")
     lines.append("")
     lines.append(f"  Virality Score  {a.score:5.1f} / 100   {_bar(a.score, 30)}")
+    lines.append("    (this post against typical real posts, whatever the account; 50 = typical)")
     lines.append("")
+    if a.post_effect:
+        m = a.post_effect.multiplier
+        lines.append(f"  This post vs your typical post   x{m.p50:.2f}   (80%: x{m.p10:.2f} – x{m.p90:.2f})")
+        lines.append("")
     if a.engagement:
-        e = a.engagement
-        lines.append("  Predicted (80% interval)")
+        e, o = a.engagement, a.outlook
+        lines.append("  Predicted for this post (80% interval)" + ("        your typical post" if o else ""))
         for k in ("views", "likes", "comments", "shares", "saves"):
             iv = getattr(e, k)
-            lines.append(f"    {k:<9} {_fmt(iv.p50):>8}   ({_fmt(iv.p10)} – {_fmt(iv.p90)})")
+            row = f"    {k:<9} {_fmt(iv.p50):>8}   ({_fmt(iv.p10)} – {_fmt(iv.p90)})"
+            if o:
+                ov = getattr(o, k)
+                row = f"{row:<46}{_fmt(ov.p50):>8}   ({_fmt(ov.p10)} – {_fmt(ov.p90)})"
+            lines.append(row)
         lines.append("")
-    lines.append("  Components                                  sub-score   effect")
+    lines.append("  Factors                                     sub-score  neutral  points")
     for c in a.components:
         eff = "" if c.contribution is None else f"{c.contribution:+5.1f}"
         sc = "  n/a" if c.score is None else f"{c.score:5.1f}"
-        tag = "" if not c.heuristic else " ~"
-        lines.append(f"    {c.name:<14}{_bar(c.score, 16)} {sc}{tag:<2}  {eff:>6}   {c.explanation[:70]}")
-    lines.append("    (~ = heuristic, not a trained model; effect = points of Virality Score)")
+        neu = "" if c.neutral is None else f"{c.neutral:5.0f}"
+        tag = {"learned": " L", "prior": " ~"}.get(c.effect_source, "  ")
+        lines.append(f"    {c.name:<14}{_bar(c.score, 16)} {sc}{tag:<2} {neu:>6}  {eff:>6}   {c.explanation[:64]}")
+    lines.append("    (L = learned from real posts, ~ = documented prior; points = points of Virality Score)")
     if a.suggestions:
         lines.append("")
         lines.append("  Top suggestions")
         for s in a.suggestions[:max_suggestions]:
             g = f"[{s.expected_gain:+.1f}] " if s.expected_gain is not None else ""
             lines.append(f"    • {g}{s.message}")
+    if a.checks:
+        lines.append("")
+        lines.append("  Worth a look")
+        for c in a.checks[:max_suggestions]:
+            lines.append(f"    • {c.message}")
     if a.notes:
         lines.append("")
         lines.append("  Notes: " + "; ".join(a.notes))

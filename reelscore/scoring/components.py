@@ -103,15 +103,19 @@ def format_fit(s):
         fps = v["fps"] or 0
         f_score = 100.0 if 23.5 <= fps <= 60.5 else (60.0 if fps > 60.5 else ramp(fps, 10, 23.5))
         d = v["duration_s"]
-        d_score = band(d, 1.0, 7.0, 60.0, 180.0)
-        score = 0.4 * a_score + 0.3 * r_score + 0.1 * f_score + 0.2 * d_score
+        # duration is its own factor (learned from real posts: the `duration` component); here only its advice
+        score = (0.4 * a_score + 0.3 * r_score + 0.1 * f_score) / 0.8
         parts.append(f"{v['width']}x{v['height']} {v['orientation']}, {fps:.0f} fps, {d:.1f} s")
         if abs(content - aspect) > 0.05:
             parts.append(f"picture {v['content_width']}x{v['content_height']} inside black bars")
         if d < 5:
-            sug.append(Suggestion(component="format", message=f"At {d:.1f} s the video is very short; 7-30 s clips give the algorithm more watch time to measure.", priority=2))
+            sug.append(Suggestion(component="duration", problem="duration", action="duration:10",
+                                  message=f"At {d:.1f} s the video is very short; 7-30 s clips give the algorithm more watch time to measure.",
+                                  evidence=[Evidence(t=0.0, t_end=d, value=d, note="duration, s")], priority=2))
         elif d > 90:
-            sug.append(Suggestion(component="format", message=f"At {d:.0f} s the video is long for a Reel; trim to the strongest 15-60 s.", priority=2))
+            sug.append(Suggestion(component="duration", problem="duration", action="duration:60",
+                                  message=f"At {d:.0f} s the video is long for a short; trim to the strongest 15-60 s.",
+                                  evidence=[Evidence(t=0.0, t_end=d, value=d, note="duration, s")], priority=2))
         if not 23.5 <= fps <= 60.5:
             sug.append(Suggestion(component="format", message=f"Export at 30 fps (the file is {fps:.1f} fps).", priority=3))
     else:
@@ -301,7 +305,7 @@ def faces(s):
     score += 10 * v["eyes_to_camera_fraction"] * (v["face_fraction"] > 0)
     why = (f"faces in {v['face_fraction']:.0%} of checked frames" + (", one in the first frame" if v["face_in_first_frame"] else "")
            if v["face_fraction"] > 0 else "no face detected")
-    sug = [] if v["face_fraction"] > 0 else [Suggestion(component="faces", message="No face appears; a face (ideally looking at the camera) early on tends to hold viewers.", priority=3)]
+    sug = [] if v["face_fraction"] > 0 else [Suggestion(component="faces", problem="no_face", message="No face appears in the checked frames; a face (ideally looking at the camera) early on tends to hold viewers.", priority=3)]
     return _c("faces", score, why, sig, {k: v[k] for k in ("face_fraction", "face_in_first_frame", "face_in_first_3s", "largest_face_area", "eyes_to_camera_fraction")}), sug
 
 

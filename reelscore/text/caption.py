@@ -30,6 +30,19 @@ CTA = {
     "link": r"\b(link in (my )?bio|link ở bio|enlace en (la |mi )?bio|link na bio|lien (dans la|en) bio|link in (der )?bio)",
     "like": r"\b(double tap|like if|thả tim|tim cho|dale like|curte|like si|gef[äa]llt)",
 }
+# calls to action the engagement model was not trained with (it reads `has_cta_model`, the kinds above): a
+# question put to the viewer, buying, and contests/giveaways, in the same languages
+CTA_MORE = {
+    "question": (r"(\b(what|which|who|how|would|do|did|have|are|will|can|where)\b[^?.!\n]{0,80}\b(you|your|y'?all)\b[^?.!\n]*\?"
+                 r"|\b(bạn|các bạn|mọi người)\b[^?.!\n]*\?|\b(tú|tu|usted|ustedes|você|vocês|vous|du|ihr|kamu|anda|kalian)\b[^?.!\n]*\?)"),
+    "shop": (r"\b(get yours|grab yours|shop (now|the|it|here)|buy (now|it|here|yours)|order (now|yours|today)|"
+             r"available (now )?(on|at|in)|check (it )?out|use (my )?code|discount code|promo code|"
+             r"mua ngay|đặt hàng|cómpralo|compra (ya|aquí|ahora)|compre (já|agora)|achète|bestell|kaufen|"
+             r"beli (sekarang|di)|dapatkan|pesan sekarang|checkout)"),
+    "contest": (r"\b(giveaway|give away|contest|enter to win|win (a|an|this|one)|sorteo|concurso|sorteio|concours|"
+                r"gewinnspiel|kuis|lomba|menangkan|ikuti (lomba|kuis|giveaway|challenge)|hadiah|quà tặng|trúng thưởng|"
+                r"minigame|mini game|challenge)\b"),
+}
 HOOK_PATTERNS = {
     "question": r"\?",
     "number": r"\b\d+\b",
@@ -177,7 +190,8 @@ def caption_features(text: str | None, extra_hashtags: list[str] | None = None, 
     low = body.lower()
     lang, lang_p = detect_language(body)
     english = lang == "en" or (lang is None)
-    ctas = [k for k, pat in CTA.items() if re.search(pat, low)]
+    model_ctas = [k for k, pat in CTA.items() if re.search(pat, low)]
+    ctas = model_ctas + [k for k, pat in CTA_MORE.items() if re.search(pat, low)]
     hooks = [k for k, pat in HOOK_PATTERNS.items() if re.search(pat, first_line_body.lower())]
     emojis = EMOJI_RE.findall(text)
     letters = [c for c in body if c.isalpha()]
@@ -186,7 +200,7 @@ def caption_features(text: str | None, extra_hashtags: list[str] | None = None, 
     spammy = [t for t in tags if t in SPAMMY_TAGS]
     dup = len(tags) - len(set(tags))
     cta_pos = None
-    for pat in CTA.values():
+    for pat in (*CTA.values(), *CTA_MORE.values()):
         m = re.search(pat, low)
         if m and (cta_pos is None or m.start() < cta_pos):
             cta_pos = m.start()
@@ -205,7 +219,7 @@ def caption_features(text: str | None, extra_hashtags: list[str] | None = None, 
         "emoji_count": len(emojis), "emoji_only": bool(emojis) and not letters,
         "hook_patterns": hooks, "has_hook": bool(hooks),
         "question_not_first_line": "?" in body and "?" not in first_line_body,
-        "cta": ctas, "has_cta": bool(ctas), "cta_visible": cta_pos is not None and cta_pos <= VISIBLE_CHARS,
+        "cta": ctas, "has_cta": bool(ctas), "has_cta_model": bool(model_ctas), "cta_visible": cta_pos is not None and cta_pos <= VISIBLE_CHARS,
         "mentions": MENTION_RE.findall(text)[:20],
         "hashtags": tags[:60], "hashtag_count": len(tags), "generic_hashtags": generic, "spammy_hashtags": spammy,
         "niche_hashtag_count": len([t for t in tags if t not in GENERIC_TAGS and t not in SPAMMY_TAGS]),

@@ -38,7 +38,14 @@ def analyze_caption(text: str, followers: float | None = None, sentiment: str = 
     res = score_analysis([comp], sugs, {"caption": sig}, caption=text, followers=followers, duration_s=None, model=model,
                          account=account)
     out["suggestions"] = [s.model_dump() for s in res.suggestions]
+    learned = next((c for c in res.components if c.name == "caption"), None)
+    if learned is not None and learned.effect_source == "learned":
+        out["caption_score"] = learned.score  # one number: the learned effect's sub-score (50 = ordinary)
+        out["checklist_score"] = comp.score
+        out["explanation"] = learned.explanation
+        out["log10_views_effect"] = learned.raw.get("log10_views_effect")
+    out["virality_score_caption_only"] = res.score  # the video at a typical post's factors
     if res.engagement is not None:
         out["predicted_views"] = res.engagement.views.model_dump()
-        out["virality_score_caption_only"] = res.score
+        out["post_effect"] = res.post_effect.model_dump() if res.post_effect else None
     return out

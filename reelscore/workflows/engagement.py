@@ -176,10 +176,8 @@ def train_default(data: list[str] | str, out: str, params: dict | None = None, l
     cv = crossval(posts, params, log=log)
     model = EngagementModel(**(params or {}))
     model.fit(cv["rows"], cv["emb"], cv["y"], calib=cv["calib"])
-    model.reference_ = build_reference(cv)
-    from ..scoring.virality import caption_offset
-
-    model.reference_["caption_offset"] = caption_offset(model, cv["rows"])
+    model.reference_ = build_reference(cv)  # the follower baseline ("typical_views") and its calibration table;
+    # the Virality Score's own reference is built from this model by `reelscore train score-reference`
     card = {
         "model": "engagement-default", "date": today(), "data": {s: f"{sum(p.source == s for p in posts)} posts, "
         f"{len({p.user for p in posts if p.source == s})} accounts" for s in SOURCES}, "files": files, "target": "log10(views+1) and log10 per-view rates; quantiles "

@@ -8,7 +8,7 @@ import numpy as np
 from ..errors import ReelscoreError
 from ..models.engagement.data import load_posts
 from ..models.engagement.features import prepare, with_history
-from ..models.engagement.metrics import evaluate_predictions, spearman
+from ..models.engagement.metrics import evaluate_predictions, spearman, within_creator_spearman
 from ..models.engagement.store import load_model, resolve_model_path
 
 
@@ -39,7 +39,42 @@ def evaluate_engagement(data: str, model: str | None = None, source: str | None 
     res["followers_known_fraction"] = float(np.isfinite(lf).mean())
     res["history_used_fraction"] = float(np.mean([bool(p.recent_views) for p in posts]))
     res["content_features_fraction"] = float(np.mean([p.content is not None for p in posts]))
+    res.update(_score_metrics(m, posts, rows, y, lf))
     return res
+
+
+def _score_metrics(m, posts, rows, y, lf) -> dict:
+    """The Virality Score on these posts (no video: the video factors sit at their neutral values) and the
+    predictions the result shows (the account's outlook x the post effect): within-creator Spearman of the
+    score and of each learned part of the post effect, and the shown predictions' accuracy."""
+    from ..scoring.effects import LEARNED, PostEffects
+    from ..scoring.reference import load_reference
+    from ..text.caption import caption_features
+
+    ref = load_reference()
+    if ref is None:
+        return {"within_creator_spearman_score": None, "score_note": "no score reference shipped"}
+    pe = PostEffects(m, ref)
+    groups = tuple(g for g in LEARNED if g != "faces" or any(p.content for p in posts))
+    clarity = [caption_features(r["_text"]).get("clarity_issues") or [] for r in rows]
+    eff = pe.effects(rows, clarity, groups)
+    E = np.array([sum(e.values()) for e in eff])
+    score = np.array([ref.percentile(e) for e in E])
+    users = [p.user for p in posts]
+    wc, n_wc = within_creator_spearman(score, y["views"], users)
+    out = {"within_creator_spearman_score": wc, "within_creator_score_n_creators": n_wc,
+           "score_spread_p10_p90": [float(np.percentile(score, 10)), float(np.percentile(score, 90))],
+           "within_creator_spearman_effects": {}}
+    for g in groups:
+        v = np.array([e.get(g, np.nan) for e in eff])
+        if np.isfinite(v).any():
+            out["within_creator_spearman_effects"][g] = within_creator_spearman(np.nan_to_num(v), y["views"], users)[0]
+    # the shown prediction: the account's typical post (outlook) shifted by the post effect
+    P = m.predict([pe.outlook_row(r) for r in rows], None)["views"] + E[:, None]
+    shown = evaluate_predictions(P, y["views"], lf, users)
+    out["shown_prediction"] = {k: shown[k] for k in ("spearman_views", "mae_log_views", "coverage_80",
+                                                      "interval_width_log10", "within_creator_spearman")}
+    return out
 
 
 def evaluate_quality(labels: str, images: str, head: str | None = None, limit: int | None = None) -> dict:

@@ -1,7 +1,9 @@
 """A creator's personal model: the default model's prediction, corrected by what the creator's own
 history shows, with shrinkage so that a short history moves it little.
 
-    log10 views = default_p50(post) + offset + sum_k w_k * (s_k - 50) / 50
+    log10 views = default_p50(post) + offset + sum_k w_k * (s_k - neutral_k) / 50
+
+(neutral_k: a typical real clip's sub-score, from the score reference; 50 without one)
 
 offset   = mean residual of the creator's posts shrunk toward 0: sum(res) / (n + K_SHRINK)
 w_k      = the prior weights (scoring.prior) refitted on the creator's residuals by ridge regression
@@ -47,13 +49,21 @@ def video_scores(paths: list[Path | None], log=print, model: str | None = None) 
     return out
 
 
+def _neutral() -> dict[str, float]:
+    from ..scoring.reference import load_reference
+
+    ref = load_reference()
+    return ref.neutral if ref is not None else {}
+
+
 def fit_personal(res: np.ndarray, vs: list[dict | None]) -> dict:
     offset = float(res.sum() / (len(res) + K_SHRINK))
     weights = dict(PRIOR_WEIGHTS)
     have = [i for i, v in enumerate(vs) if v]
     if len(have) >= 8:
         names = sorted({k for i in have for k in vs[i]})
-        X = np.array([[(vs[i].get(k, 50.0) - 50) / 50 for k in names] for i in have])
+        neutral = _neutral()
+        X = np.array([[(vs[i].get(k, neutral.get(k, 50.0)) - neutral.get(k, 50.0)) / 50 for k in names] for i in have])
         w0 = np.array([PRIOR_WEIGHTS.get(k, 0.0) for k in names])  # a ViViT feature starts from 0
         y = res[have] - offset
         # ridge toward the prior: minimise |y - Xw|^2 + lam |w - w0|^2
@@ -66,7 +76,8 @@ def fit_personal(res: np.ndarray, vs: list[dict | None]) -> dict:
 def _prior_shift(v: dict | None, weights: dict) -> float:
     if not v:
         return 0.0
-    return float(sum(weights[k] * (s - 50) / 50 for k, s in v.items() if k in weights))
+    neutral = _neutral()
+    return float(sum(weights[k] * (s - neutral.get(k, 50.0)) / 50 for k, s in v.items() if k in weights))
 
 
 def train_personal(history: str, videos: str | None, name: str, base: str | None = None, log=print) -> dict:
