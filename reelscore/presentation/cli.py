@@ -197,6 +197,94 @@ def analyze(video, caption, caption_file, followers, following, account_likes, v
             click.echo(f"\n  Report: {written['report']}")
 
 
+@cli.command("fix")
+@click.argument("video", type=click.Path(dir_okay=True))
+@click.option("--out", "-o", required=True, type=click.Path(dir_okay=False), help="The fixed video (.mp4) to write.")
+@click.option("--platform", default=None, metavar="reels|tiktok|shorts",
+              help="Target platform: its loudness, true-peak ceiling and export settings (default: reels).")
+@click.option("--only", default=None, metavar="LIST",
+              help="Comma-separated subset of fixes: loudness, trim, reframe, export, cover (default: all).")
+@click.option("--dry-run", is_flag=True, help="List the planned fixes with their predicted gains; write no video.")
+@click.option("--cover-first", is_flag=True, help="Also show the cover frame as the first frame.")
+@click.option("--json", "json_out", default=None, metavar="PATH|-", help="Write the before/after result as JSON.")
+@click.option("--report", "report_out", type=click.Path(dir_okay=False), default=None,
+              help="Write the fixed file's HTML report.")
+@click.option("--caption", "-c", default=None, help="Caption to score with (the same before and after).")
+@_account_options
+@click.option("--quiet", "-q", is_flag=True, help="Print only the scores.")
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+def fix_cmd(video, out, platform, only, dry_run, cover_first, json_out, report_out, caption, followers, following,
+            account_likes, video_count, recent_views, history_file, quiet, debug):
+    """Apply the safe fixes the analysis finds worth points (loudness, dead opening, 9:16 reframe,
+    platform export, cover) and write a better file, with the score before and after."""
+    from ..outputs import check_destination
+    from ..workflows.fix import fix as run
+
+    if json_out is not None and json_out != "-":
+        check_destination(json_out, "--json", [video, out])
+        if Path(json_out).absolute() in (Path(out).absolute(), Path(report_out).absolute() if report_out else None):
+            raise OptionError("--json names the same file as --out or --report")
+    if report_out is not None and Path(report_out).absolute() == Path(out).absolute():
+        raise OptionError("--report names the same file as --out")
+    acct = _account(followers, following, account_likes, video_count, recent_views, history_file)
+    prog = _Progress(not quiet)
+    try:
+        res = run(video, out, platform=platform, only=only, dry_run=dry_run, cover_first=cover_first, caption=caption,
+                  account=acct, report_path=report_out, progress=prog)
+    finally:
+        prog.done()
+    if json_out:
+        _emit_json(res.model_dump_json(indent=2), json_out)
+    if json_out == "-":
+        return
+    click.echo(_fix_summary(res, quiet))
+
+
+def _fix_summary(r, quiet: bool = False) -> str:
+    after = r.score_after if r.score_after is not None else r.predicted_score_after
+    label = "predicted" if r.score_after is None else "after"
+    if quiet:
+        return f"{r.score_before:.1f} {after:.1f}" if after is not None else f"{r.score_before:.1f}"
+    lines = [f"Virality Score {r.score_before:.1f} -> {after:.1f} ({label}, {after - r.score_before:+.1f})"
+             + (f"  [predicted {r.predicted_score_after:.1f}]" if r.score_after is not None else "")]
+    lines.append("\nPlanned fixes (predicted gain):" if r.dry_run else "\nApplied:")
+    for p in r.planned:
+        if r.dry_run or p.name in r.applied:
+            g = f"[{p.predicted_gain:+.1f}] " if p.predicted_gain is not None else ""
+            lines.append(f"  {g}{p.name}: {p.action}\n      because {p.reason}")
+    if not r.planned:
+        lines.append("  nothing")
+    if r.skipped:
+        lines.append("\nNot applied:")
+        lines += [f"  {k}: {v}" for k, v in r.skipped.items()]
+    if r.changed_factors:
+        lines.append("\nChanged factors (sub-score, points):")
+        for c in r.changed_factors:
+            def f(x):
+                return "n/a" if x is None else f"{x:.1f}"
+            lines.append(f"  {c.name:<14} {f(c.score_before):>5} -> {f(c.score_after):<5}  points {f(c.points_before)} -> "
+                         f"{f(c.points_after)}")
+    facts = []
+    if r.loudness_after_lufs is not None:
+        facts.append(f"loudness {r.loudness_before_lufs if r.loudness_before_lufs is not None else float('nan'):.1f} -> "
+                     f"{r.loudness_after_lufs:.1f} LUFS (target {r.loudness_target_lufs:g}), true peak "
+                     f"{r.true_peak_after_dbtp:.1f} dBTP (ceiling {r.true_peak_ceiling_dbtp:g})")
+    if r.duration_after_s is not None:
+        facts.append(f"duration {r.duration_before_s or 0:.2f} -> {r.duration_after_s:.2f} s"
+                     + (f" (cut {r.trimmed_start_s:.2f} s at the start)" if r.trimmed_start_s else ""))
+    if r.size_after:
+        facts.append(f"{r.size_after[0]}x{r.size_after[1]} at {r.fps_after:g} fps, {r.encoder}")
+    if facts:
+        lines.append("\n" + "\n".join(f"  {x}" for x in facts))
+    if r.output:
+        lines.append(f"\n  Fixed video: {r.output}")
+    if r.cover:
+        lines.append(f"  Cover: {r.cover}")
+    for n in r.notes:
+        lines.append(f"  note: {n}")
+    return "\n".join(lines)
+
+
 @cli.command()
 @click.argument("text", required=False)
 @click.option("--file", "text_file", type=click.Path(exists=True, dir_okay=False), help="Read the caption from a file.")
