@@ -391,6 +391,18 @@ def test_limiter_touches_only_near_peaks():
     assert np.allclose(y[: SR // 2], x[: SR // 2]) and np.allclose(y[-SR // 2 :], x[-SR // 2 :])
 
 
+def test_stereo_fold_down_stays_under_the_ceiling():
+    """Centred stereo at the ceiling in both channels would fold down to mono (phone speakers, FFmpeg's
+    -3 dB pan law) 3 dB over it: the limiter keeps the fold-down under the ceiling too."""
+    from reelscore.workflows.loudness import normalise
+
+    t = np.arange(5 * SR) / SR
+    m = 0.02 * np.sin(2 * np.pi * 200 * t) + 0.2 * np.exp(-(t % 0.4) * 30) * np.sin(2 * np.pi * 90 * t)
+    y, rep = normalise(np.stack([m, m], 1), SR, -14.0, -1.0)
+    assert true_peak_db((y[:, 0] + y[:, 1]) / np.sqrt(2)) <= -1.0 + 1e-6
+    assert abs(rep["lufs_after"] + 14.0) < 0.5
+
+
 def test_only_parsing():
     from reelscore.errors import OptionError
     from reelscore.workflows.fix import FIXES, parse_only

@@ -688,7 +688,8 @@ def fix(path: str | os.PathLike, out: str | os.PathLike, platform: str | None = 
     spec = RenderSpec(t0=plan["t0"], t1=plan["t1"], fps=plan["fps"], framing=framing, loudness=plan["loudness"],
                       video_kbps=int(ex.get("video_kbps", 8000)), max_video_kbps=int(ex.get("max_video_kbps") or
                                                                                    2 * ex.get("video_kbps", 8000)),
-                      audio_kbps=int(ex.get("audio_kbps", 128)), audio_channels=int(ex.get("audio_channels", 2)),
+                      audio_kbps=int(ex.get("audio_kbps", 128)), audio_channels=min(int(ex.get("audio_channels", 2)),
+                                                                         info.audio_channels or 2),
                       cover_first=cover_rgb if cover_first else None,
                       duration_hint=max(info.duration_s or 0.0, info.analyzed_s or 0.0))
     p_r = stage("render", 0.0, 1.0)

@@ -272,8 +272,9 @@ def read_audio(path: str | Path, v_start: float, channels: int) -> tuple[np.ndar
     return x, (first if first is not None else v_start) - v_start
 
 
-def _aac_round_trip_peak(x: np.ndarray, kbps: int) -> float:
-    """True peak (dBTP) of `x` after AAC encoding and decoding: the codec adds overshoot of its own."""
+def _aac_round_trip_peak(x: np.ndarray, kbps: int) -> tuple[float, float]:
+    """True peak (dBTP) of `x` after AAC encoding and decoding, of the channels and with the stereo
+    fold-down: the codec adds overshoot of its own."""
     import av
 
     buf = io.BytesIO()
@@ -288,7 +289,7 @@ def _aac_round_trip_peak(x: np.ndarray, kbps: int) -> float:
         for fr in inp.decode(audio=0):
             chunks.append(fr.to_ndarray().T)  # fltp: (channels, n)
     y = np.concatenate(chunks) if chunks else np.zeros((0, x.shape[1]))
-    return true_peak_dbtp(y)
+    return true_peak_dbtp(y), true_peak_dbtp(y, fold_down=True)
 
 
 def _encode_audio(out, stream, x: np.ndarray, start: int, stop: int) -> None:
@@ -330,8 +331,10 @@ def prepare_audio(src: str | Path, spec: RenderSpec, v_start: float, end_s: floa
             if r.get("lufs_before") is None:
                 rep["note"] = r.get("note")
                 break
-            tp = _aac_round_trip_peak(out, spec.audio_kbps)
-            r["true_peak_after_aac_dbtp"] = round(tp, 2)
+            tp_ch, tp = _aac_round_trip_peak(out, spec.audio_kbps)
+            r["true_peak_after_aac_dbtp"] = round(tp_ch, 2)
+            if out.shape[1] == 2:
+                r["fold_down_true_peak_after_aac_dbtp"] = round(tp, 2)
             rep.update(r)
             if tp <= ceiling - 0.05:
                 break

@@ -11,6 +11,10 @@ HOLD_S, then a moving average over ATTACK_S taken forward in time, is at every s
 that sample needs (each averaged value already includes it), so the gain ramps down *before* a peak
 and recovers after the hold. It is applied to the original samples, so nothing is delayed: audio stays
 where it was against the picture.
+
+For stereo the limiter also keeps the mono fold-down ((L + R) / sqrt 2, FFmpeg's default downmix with
+the -3 dB pan law; what a phone's single speaker plays) under the ceiling: centred sound at the ceiling
+in both channels would otherwise fold down 3 dB over it and distort there.
 """
 from __future__ import annotations
 
@@ -37,24 +41,31 @@ def integrated_lufs(x: np.ndarray, sr: int) -> float | None:
     return v if math.isfinite(v) and v > -70 else None
 
 
-def _oversampled_peaks(x: np.ndarray) -> np.ndarray:
-    """Per original sample, the largest |value| of the 4x-oversampled signal around it (all channels)."""
+FOLD = 1 / math.sqrt(2)
+
+
+def _oversampled_peaks(x: np.ndarray, fold_down: bool = False) -> np.ndarray:
+    """Per original sample, the largest |value| of the 4x-oversampled signal around it (all channels,
+    and with `fold_down` the stereo mono fold-down as well)."""
     from scipy.signal import resample_poly
 
     a = np.asarray(x, np.float64)
     if a.ndim == 1:
         a = a[:, None]
+    if fold_down and a.shape[1] == 2:
+        a = np.column_stack([a, FOLD * (a[:, 0] + a[:, 1])])
     n = a.shape[0]
     up = np.abs(resample_poly(a, OVERSAMPLE, 1, axis=0))[: n * OVERSAMPLE]
     pk = up.max(axis=1).reshape(n, OVERSAMPLE).max(axis=1)
     return np.maximum(pk, np.abs(a).max(axis=1))
 
 
-def true_peak_dbtp(x: np.ndarray) -> float:
-    """True peak (dBTP) by 4x oversampling (polyphase FIR), as BS.1770-4 Annex 2."""
+def true_peak_dbtp(x: np.ndarray, fold_down: bool = False) -> float:
+    """True peak (dBTP) by 4x oversampling (polyphase FIR), as BS.1770-4 Annex 2 (`fold_down`: the stereo
+    mono fold-down counts too)."""
     if len(x) == 0:
         return -math.inf
-    pk = float(_oversampled_peaks(x).max())
+    pk = float(_oversampled_peaks(x, fold_down).max())
     return 20 * math.log10(pk) if pk > 0 else -math.inf
 
 
@@ -64,7 +75,7 @@ def limit_true_peak(x: np.ndarray, sr: int, ceiling_dbtp: float) -> np.ndarray:
 
     a = np.asarray(x, np.float64)
     ceil = 10 ** (ceiling_dbtp / 20)
-    need = np.minimum(1.0, ceil / np.maximum(_oversampled_peaks(a), 1e-12))
+    need = np.minimum(1.0, ceil / np.maximum(_oversampled_peaks(a, fold_down=True), 1e-12))
     if need.min() >= 1.0:
         return a
     hold = max(1, int(HOLD_S * sr))
@@ -104,6 +115,8 @@ def normalise(x: np.ndarray, sr: int, target_lufs: float, ceiling_dbtp: float, m
         total_gain += step
     rep.update(gain_db=round(total_gain, 2), lufs_after=None if now is None else round(now, 2),
                true_peak_after_dbtp=round(true_peak_dbtp(y), 2))
+    if y.ndim == 2 and y.shape[1] == 2:
+        rep["fold_down_true_peak_dbtp"] = round(true_peak_dbtp(y, fold_down=True), 2)
     if now is not None and abs(now - target_lufs) > 0.5:
         rep["note"] = (f"reached {now:.1f} LUFS, not {target_lufs:g}: the {ceiling_dbtp:g} dBTP ceiling would need "
                        "more limiting than is clean")
