@@ -296,8 +296,10 @@ def test_a_failed_write_leaves_no_file(tmp_path, videos, monkeypatch):
 def test_no_audio_skips_loudness_with_a_reason(tmp_path, videos):
     from reelscore.workflows.fix import fix
 
-    r = fix(videos["noaudio"], tmp_path / "o.mp4", dry_run=True)
+    seen = []
+    r = fix(videos["noaudio"], tmp_path / "o.mp4", dry_run=True, progress=lambda s, f: seen.append((s, f)))
     assert r.skipped["loudness"] == "no audio track to normalise"
+    assert seen and {s for s, _ in seen} == {"analyze"} and all(0 <= f <= 1 for _, f in seen)
     assert not (tmp_path / "o.mp4").exists()
 
 

@@ -415,7 +415,19 @@ def export_gaps(info, profile) -> list[str]:
         gaps.append(f"audio at {info.audio_sample_rate} Hz (platform: {ex.get('audio_rate', 48000)})")
     if (info.container or "").split(",")[0] not in ("mov", "mp4"):
         gaps.append(f"container {info.container} (not MP4)")
+    if min(info.width, info.height) > min(profile.width, profile.height) + 8:
+        gaps.append(f"{info.width}x{info.height}, larger than the platform's {profile.width}x{profile.height} "
+                    "(it would downscale it itself)")
     return gaps
+
+
+def keep_size(info, profile, allow_export: bool) -> tuple[int, int] | None:
+    """Coded (w, h) for an un-reframed output larger than the platform's size: scaled to fit it."""
+    short, target = min(info.width, info.height), min(profile.width, profile.height)
+    if not allow_export or short <= target + 8:
+        return None
+    s = target / short
+    return (max(2, round(info.coded_width * s / 2) * 2), max(2, round(info.coded_height * s / 2) * 2))
 
 
 # ---- predicted gains: the analysis' own signals with the changed values, re-scored ---------------------
@@ -676,7 +688,7 @@ def fix(path: str | os.PathLike, out: str | os.PathLike, platform: str | None = 
             return float(np.interp(t, times, cx)), float(np.interp(t, times, cy))
         framing = Framing(fr["mode"], profile.width, profile.height, tuple(fr["box"]), centre)
     else:
-        framing = Framing("keep")
+        framing = Framing("keep", coded_size=keep_size(info, profile, "export" in names))
     ex = profile.export
     cover_rgb = None
     if best_t is not None and "cover" in names:
@@ -698,7 +710,8 @@ def fix(path: str | os.PathLike, out: str | os.PathLike, platform: str | None = 
     result.output = display(out)
     result.applied = fix_names
     result.encoder = rep.encoder
-    result.size_after = [rep.width, rep.height]
+    turned = framing.mode == "keep" and info.rotation in (90, 270)
+    result.size_after = [rep.height, rep.width] if turned else [rep.width, rep.height]
     result.fps_after = round(rep.fps, 3)
     result.duration_after_s = rep.duration_s
     result.notes += rep.notes

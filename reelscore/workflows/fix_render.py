@@ -60,6 +60,7 @@ class Framing:
     out_h: int = 1920
     box: tuple[int, int, int, int] | None = None
     centre: Callable[[float], tuple[float, float]] | None = None
+    coded_size: tuple[int, int] | None = None  # keep: scale the coded frames to this (w, h)
 
 
 @dataclass
@@ -127,7 +128,7 @@ class _Picture:
         self.range = int(frame.color_range or 0) or (int(ColorRange.JPEG) if fmt.startswith("yuvj") else int(ColorRange.MPEG))
         space = int(frame.colorspace or 2)
         if self.f.mode == "keep":
-            w, h = frame.width - frame.width % 2, frame.height - frame.height % 2
+            w, h = self.f.coded_size or (frame.width - frame.width % 2, frame.height - frame.height % 2)
             self.space = space if space != 2 else None
             cc.colorspace = space
         else:
@@ -147,13 +148,15 @@ class _Picture:
         return w, h
 
     def _yuv(self, frame):
-        """A yuv420p frame in the source's range and matrix (even size)."""
-        w, h = frame.width - frame.width % 2, frame.height - frame.height % 2
+        """A yuv420p frame in the source's range and matrix (even size, or `coded_size`)."""
+        w, h = self._w, self._h
         kw = {"src_color_range": self.range, "dst_color_range": self.range}
         if self.space:
             kw.update(src_colorspace=self.space, dst_colorspace=self.space)
         if (w, h) != (frame.width, frame.height) or frame.format.name != "yuv420p":
-            return self.rf.reformat(frame, width=w, height=h, format="yuv420p", **kw)
+            from av.video.reformatter import Interpolation
+
+            return self.rf.reformat(frame, width=w, height=h, format="yuv420p", interpolation=Interpolation.AREA, **kw)
         return frame
 
     def upright_rgb(self, frame) -> np.ndarray:
