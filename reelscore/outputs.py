@@ -11,6 +11,7 @@ directory)`), exit 2, and the temporary file is removed."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -49,9 +50,17 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+def resolved(p: Path) -> Path:
+    """`p.resolve()`, with a symlink loop as OSError(ELOOP) (Python before 3.13 raises RuntimeError)."""
+    try:
+        return p.resolve()
+    except RuntimeError:
+        raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), str(p)) from None
+
+
 def _target(dest) -> Path:
     p = Path(dest)
-    return p.resolve() if p.is_symlink() else p
+    return resolved(p) if p.is_symlink() else p
 
 
 def _tmp_prefix(target: Path) -> str:
@@ -68,7 +77,7 @@ def check_destination(dest, option: str, inputs=()) -> Path:
         raise OptionError(f"{option}: the destination is empty; give a file path")
     p = Path(dest)
     try:
-        target = p.resolve() if p.is_symlink() else p
+        target = resolved(p) if p.is_symlink() else p
         for src in inputs:
             if src is not None and (_same_file(target, Path(src)) or target.absolute() == Path(src).absolute()):
                 raise OptionError(f"{option} {display(dest)}: is the input file; refusing to overwrite it")
@@ -151,8 +160,8 @@ def atomic_output(dest, option: str = "output", suffix: str = ".tmp") -> Iterato
     Any OSError, from creating the file to the rename and including those the body raises while
     writing, becomes an `OutputError` naming `option` and `dest`; the temporary file is removed on
     every failure, Ctrl-C included. The body must handle its own input errors."""
-    target = _target(dest)
     with output_errors(dest, option):
+        target = _target(dest)
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=_tmp_prefix(target), suffix=suffix)
         os.close(fd)

@@ -216,3 +216,13 @@ def test_history_folder_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(h, "_conn", full)
     with pytest.raises(OutputError, match="history database .*database or disk is full"):
         h.add("f.mp4", None, None, {"score": 1}, None)
+
+
+def test_symlink_loop_destination_is_one_line(tmp_path, clip):
+    loop = tmp_path / "loop.json"
+    loop.symlink_to(loop)
+    with pytest.raises(OptionError, match="symbolic links"):
+        check_destination(loop, "--json")
+    with pytest.raises(OutputError, match="symbolic links"):
+        atomic_write(loop, "x", "--json")
+    one_line_exit_2(cli("analyze", clip, *FAST, "--best-frame", loop), "--best-frame", "symbolic links")

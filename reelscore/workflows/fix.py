@@ -34,7 +34,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import InputError, OptionError, display
-from ..outputs import atomic_output, atomic_write, check_destination
+from ..outputs import atomic_output, atomic_write, check_destination, resolved
 
 FIXES = ("loudness", "trim", "reframe", "export", "cover")
 OUT_SUFFIXES = (".mp4", ".m4v", ".mov")
@@ -127,10 +127,10 @@ def _check_out(path, out, dry_run: bool) -> Path | None:
         raise OptionError("--out: the destination is empty; give a .mp4 file path")
     src, dst = Path(path), Path(out)
     try:
-        same = dst.exists() and src.exists() and os.path.samefile(dst, src)
+        same = dst.exists() and src.exists() and (os.path.samefile(dst, src) or resolved(dst) == resolved(src))
     except OSError:
         same = False
-    if same or dst.absolute() == src.absolute() or (dst.exists() and dst.resolve() == src.resolve()):
+    if same or dst.absolute() == src.absolute():
         raise OptionError(f"--out {display(out)}: is the input file; refusing to overwrite it (give a new name)")
     if dst.suffix.lower() not in OUT_SUFFIXES:
         raise OptionError(f"--out {display(out)}: give a file name ending in .mp4 (the fixed video is MP4)")
