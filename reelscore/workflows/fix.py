@@ -391,8 +391,9 @@ def output_fps(info, profile, allow_export: bool) -> Fraction:
     24-30), else the source's own rate (a variable rate becomes its rounded mean)."""
     src = Fraction(info.fps or profile.export.get("fps", 30)).limit_denominator(1001)
     cap = Fraction(profile.export.get("fps", 30))
-    if info.variable_frame_rate:
-        src = Fraction(round(float(src))) if src > 1 else Fraction(30)
+    if info.variable_frame_rate:  # the mean rate (frames / seconds), not the median interval's
+        mean = info.n_frames / info.analyzed_s if info.n_frames and info.analyzed_s else float(src)
+        src = Fraction(min((12, 15, 24, 25, 30, 48, 50, 60), key=lambda r: abs(r - mean)))  # a common rate
     if not allow_export or src <= cap + Fraction(1, 2):
         return src
     half = src / 2
