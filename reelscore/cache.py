@@ -11,6 +11,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from .errors import OptionError
 from .schema import Signal
 
 CHUNK = 4 * 1024 * 1024
@@ -78,8 +79,8 @@ class SignalCache:
 
     def put_info(self, vkey: str, info, fp: str) -> None:
         try:
-            atomic_write_text(self.root / vkey / f"media-info-{fp}.json", info.model_dump_json())
-        except OSError:
+            atomic_write_text(self.root / vkey / f"media-info-{fp}.json", info.model_dump_json(), "signal cache")
+        except (OSError, OptionError):  # a read-only or full cache directory must not fail the analysis
             pass
 
     def clear(self) -> int:
@@ -91,8 +92,9 @@ class SignalCache:
         return n
 
 
-def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    """Write `text` to `path` atomically (the old file stays intact if anything fails)."""
+def atomic_write_text(path: str | os.PathLike, text: str, option: str = "output") -> None:
+    """Write `text` to `path` atomically (the old file stays intact if anything fails; `OutputError`
+    naming `option` when the filesystem refuses)."""
     from .outputs import atomic_write
 
-    atomic_write(path, text)
+    atomic_write(path, text, option)

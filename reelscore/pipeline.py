@@ -292,14 +292,14 @@ def choose_best_frame(signals: dict[str, Signal]) -> BestFrame | None:
     i = int(np.argmax(score))
     return BestFrame(t=float(times[i]), score=round(float(score[i]), 4))
 
-def write_frame_jpeg(media, t: float, path) -> str:
+def write_frame_jpeg(media, t: float, path, option: str = "best_frame_path") -> str:
     from PIL import Image
 
     import io
 
     buf = io.BytesIO()
     Image.fromarray(media.cover_rgb(t)).save(buf, format="JPEG", quality=92)
-    return display(atomic_write(path, buf.getvalue()))
+    return display(atomic_write(path, buf.getvalue(), option))
 
 def versions() -> dict[str, str]:
     import importlib.metadata as md

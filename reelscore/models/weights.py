@@ -78,7 +78,7 @@ def _record_pin(w: Weights, digest: str) -> None:
 
     pins = _pins()
     pins[w.name] = digest
-    atomic_write_text(_pins_path(), json.dumps(pins, indent=1, sort_keys=True))
+    atomic_write_text(_pins_path(), json.dumps(pins, indent=1, sort_keys=True), "weights pin file")
 
 
 def _accept(w: Weights, path: Path, allow_unpinned: bool, what: str) -> str | None:

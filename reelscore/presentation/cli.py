@@ -1,7 +1,9 @@
 """`reelscore` command line: a thin layer over the Python API (one command per API call)."""
 from __future__ import annotations
 
+import errno
 import json
+import os
 import sys
 
 import click
@@ -9,7 +11,8 @@ import click
 from pathlib import Path
 
 from .. import __version__
-from ..errors import OptionError, ReelscoreError
+from ..errors import OptionError, ReelscoreError, display
+from ..outputs import OutputError
 
 
 def _read_caption_file(path: str) -> str:
@@ -29,7 +32,14 @@ def _emit_json(obj, dest: str) -> None:
     if dest == "-":
         click.echo(text)
     else:
-        atomic_write(dest, text + "\n")
+        atomic_write(dest, text + "\n", "--json")
+
+
+def _check_out(out, inputs=()) -> None:
+    """--out of a training or export command: refused before the work when it cannot be written."""
+    from ..outputs import check_destination
+
+    check_destination(out, "--out", [i.split("=", 1)[-1] for i in inputs])
 
 
 def _positive(name: str):
@@ -169,6 +179,10 @@ def analyze(video, caption, caption_file, followers, following, account_likes, v
     try:
         result = run(video, caption=caption, account=acct, post_time=post_time, config=cfg, model=model, best_frame_path=best_frame,
                      debug=debug, progress=prog, on_result=on_result if report_out else None)
+    except OutputError as e:  # the API names its parameter; the CLI user typed the option
+        if e.option == "best_frame_path":
+            raise OutputError("--best-frame", e.path, e.reason) from None
+        raise
     finally:
         prog.done()
     if json_out:
@@ -183,6 +197,94 @@ def analyze(video, caption, caption_file, followers, following, account_likes, v
             click.echo(render_profile(result))
         if written.get("report"):
             click.echo(f"\n  Report: {written['report']}")
+
+
+@cli.command("fix")
+@click.argument("video", type=click.Path(dir_okay=True))
+@click.option("--out", "-o", required=True, type=click.Path(dir_okay=False), help="The fixed video (.mp4) to write.")
+@click.option("--platform", default=None, metavar="reels|tiktok|shorts",
+              help="Target platform: its loudness, true-peak ceiling and export settings (default: reels).")
+@click.option("--only", default=None, metavar="LIST",
+              help="Comma-separated subset of fixes: loudness, trim, reframe, export, cover (default: all).")
+@click.option("--dry-run", is_flag=True, help="List the planned fixes with their predicted gains; write no video.")
+@click.option("--cover-first", is_flag=True, help="Also show the cover frame as the first frame.")
+@click.option("--json", "json_out", default=None, metavar="PATH|-", help="Write the before/after result as JSON.")
+@click.option("--report", "report_out", type=click.Path(dir_okay=False), default=None,
+              help="Write the fixed file's HTML report.")
+@click.option("--caption", "-c", default=None, help="Caption to score with (the same before and after).")
+@_account_options
+@click.option("--quiet", "-q", is_flag=True, help="Print only the scores.")
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+def fix_cmd(video, out, platform, only, dry_run, cover_first, json_out, report_out, caption, followers, following,
+            account_likes, video_count, recent_views, history_file, quiet, debug):
+    """Apply the safe fixes the analysis finds worth points (loudness, dead opening, 9:16 reframe,
+    platform export, cover) and write a better file, with the score before and after."""
+    from ..outputs import check_destination
+    from ..workflows.fix import fix as run
+
+    if json_out is not None and json_out != "-":
+        check_destination(json_out, "--json", [video, out])
+        if Path(json_out).absolute() in (Path(out).absolute(), Path(report_out).absolute() if report_out else None):
+            raise OptionError("--json names the same file as --out or --report")
+    if report_out is not None and Path(report_out).absolute() == Path(out).absolute():
+        raise OptionError("--report names the same file as --out")
+    acct = _account(followers, following, account_likes, video_count, recent_views, history_file)
+    prog = _Progress(not quiet)
+    try:
+        res = run(video, out, platform=platform, only=only, dry_run=dry_run, cover_first=cover_first, caption=caption,
+                  account=acct, report_path=report_out, progress=prog)
+    finally:
+        prog.done()
+    if json_out:
+        _emit_json(res.model_dump_json(indent=2), json_out)
+    if json_out == "-":
+        return
+    click.echo(_fix_summary(res, quiet))
+
+
+def _fix_summary(r, quiet: bool = False) -> str:
+    after = r.score_after if r.score_after is not None else r.predicted_score_after
+    label = "predicted" if r.score_after is None else "after"
+    if quiet:
+        return f"{r.score_before:.1f} {after:.1f}" if after is not None else f"{r.score_before:.1f}"
+    lines = [f"Virality Score {r.score_before:.1f} -> {after:.1f} ({label}, {after - r.score_before:+.1f})"
+             + (f"  [predicted {r.predicted_score_after:.1f}]" if r.score_after is not None else "")]
+    lines.append("\nPlanned fixes (predicted gain):" if r.dry_run else "\nApplied:")
+    for p in r.planned:
+        if r.dry_run or p.name in r.applied:
+            g = f"[{p.predicted_gain:+.1f}] " if p.predicted_gain is not None else ""
+            lines.append(f"  {g}{p.name}: {p.action}\n      because {p.reason}")
+    if not r.planned:
+        lines.append("  nothing")
+    if r.skipped:
+        lines.append("\nNot applied:")
+        lines += [f"  {k}: {v}" for k, v in r.skipped.items()]
+    if r.changed_factors:
+        lines.append("\nChanged factors (sub-score, points):")
+        for c in r.changed_factors:
+            def f(x):
+                return "n/a" if x is None else f"{x:.1f}"
+            lines.append(f"  {c.name:<14} {f(c.score_before):>5} -> {f(c.score_after):<5}  points {f(c.points_before)} -> "
+                         f"{f(c.points_after)}")
+    facts = []
+    if r.loudness_after_lufs is not None:
+        facts.append(f"loudness {r.loudness_before_lufs if r.loudness_before_lufs is not None else float('nan'):.1f} -> "
+                     f"{r.loudness_after_lufs:.1f} LUFS (target {r.loudness_target_lufs:g}), true peak "
+                     f"{r.true_peak_after_dbtp:.1f} dBTP (ceiling {r.true_peak_ceiling_dbtp:g})")
+    if r.duration_after_s is not None:
+        facts.append(f"duration {r.duration_before_s or 0:.2f} -> {r.duration_after_s:.2f} s"
+                     + (f" (cut {r.trimmed_start_s:.2f} s at the start)" if r.trimmed_start_s else ""))
+    if r.size_after:
+        facts.append(f"{r.size_after[0]}x{r.size_after[1]} at {r.fps_after:g} fps, {r.encoder}")
+    if facts:
+        lines.append("\n" + "\n".join(f"  {x}" for x in facts))
+    if r.output:
+        lines.append(f"\n  Fixed video: {r.output}")
+    if r.cover:
+        lines.append(f"  Cover: {r.cover}")
+    for n in r.notes:
+        lines.append(f"  note: {n}")
+    return "\n".join(lines)
 
 
 @cli.command()
@@ -343,7 +445,7 @@ def report(result, out):
             media = decode(a.media.path)
         except ReelscoreError:
             media = None
-    click.echo(write_report(a, out, media))
+    click.echo(write_report(a, out, media, option="--out"))
 
 
 @cli.command()
@@ -415,12 +517,16 @@ def schema():
 
 @cli.command()
 @click.argument("out", type=click.Path(dir_okay=False), default="out/sample.mp4")
-@click.option("--seconds", type=float, default=10.0, show_default=True)
+@click.option("--seconds", type=click.FloatRange(0, 600, min_open=True), default=10.0, show_default=True)
 def sample(out, seconds):
     """Write a synthetic 1080x1920 sample clip (cuts, motion, on-screen text, beat audio)."""
+    from ..outputs import atomic_output, check_destination
     from ..samples import make_video
 
-    make_video(out, seconds=seconds)
+    check_destination(out, "OUT")
+    ext = Path(out).suffix.lower()
+    with atomic_output(out, "OUT", suffix=".tmp" + (ext if ext in (".mp4", ".mov", ".mkv", ".m4v") else ".mp4")) as tmp:
+        make_video(tmp, seconds=seconds)
     click.echo(out)
 
 
@@ -499,6 +605,7 @@ def train(ctx, history, videos, name):
 @click.option("--out", default="reelscore/resources/engagement_default.json.gz", show_default=True)
 def train_engagement(data, out):
     """Train the default engagement model (grouped-by-creator CV, calibrated intervals, model card)."""
+    _check_out(out, data)
     from ..workflows.engagement import train_default
 
     card = train_default(data, out, log=lambda m: click.echo(f"  {m}", err=True))
@@ -525,6 +632,7 @@ def train_score_reference(data, clips, out, model):
 @click.option("--out", default="reelscore/resources/sentiment_minilm_hutto2014.json.gz", show_default=True)
 def train_sentiment(data, out):
     """Train the caption sentiment head (MiniLM + VADER stack) on human ratings; prints per-corpus CV."""
+    _check_out(out, [data])
     from ..workflows.sentiment import train_sentiment as run
 
     card = run(data, out, log=lambda m: click.echo(f"  {m}", err=True))
@@ -563,6 +671,7 @@ def train_vivit(history, videos, name, target, tokens, no_audio, device, epochs,
               help="Features of distorted images (scripts/extract_rank_features.py) for ranking constraints.")
 def train_quality(labels, images, out, rank_features):
     """Train the frame-quality head on images with mean opinion scores."""
+    _check_out(out, [labels])
     from ..workflows.quality import train as run
 
     run(labels, images, out, rank_features=rank_features, log=lambda m: click.echo(f"  {m}", err=True))
@@ -577,6 +686,7 @@ def train_quality(labels, images, out, rank_features):
 @click.option("--limit", type=int, default=None, help="Use only the first N rows.")
 def train_nima(labels, images, out, epochs, limit):
     """Train a NIMA head (EMD loss) on EfficientNet-Lite0 features; saves a checkpoint with its card."""
+    _check_out(out, [labels])
     from ..workflows.quality import train_nima as run
 
     res = run(labels, images, out, epochs=epochs, limit=limit, log=lambda m: click.echo(f"  {m}", err=True))
@@ -588,17 +698,79 @@ def train_nima(labels, images, out, epochs, limit):
 @click.option("--out", required=True, type=click.Path(dir_okay=False))
 def export_onnx(ckpt, out):
     """Export a NIMA model (backbone + head) to ONNX."""
+    _check_out(out, [ckpt])
     from ..models.quality.nima import export_onnx as run
 
     click.echo(str(run(ckpt, out)))
+
+
+class _GuardedStdout:
+    """Standard output that turns a failed write (a full device: `> /dev/full`, an I/O error) into a
+    one-line OptionError. Once a write failed, file descriptor 1 points at /dev/null, so the text
+    still buffered cannot fail again when the interpreter exits (which would print a second message
+    and exit 120). A closed pipe stays a BrokenPipeError (main() exits 0, as `head` expects)."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+    def _failed(self, e: OSError):
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, AttributeError):
+            pass
+        if isinstance(e, BrokenPipeError):
+            raise e
+        from ..outputs import reason_of
+
+        raise OptionError(f"standard output: cannot write ({reason_of(e)})") from None
+
+    def write(self, text):
+        if not text or not isinstance(text, str):  # click probes with write(b"") and write(""): not output
+            return 0 if isinstance(text, str) else self._stream.write(text)
+        try:
+            return self._stream.write(text)
+        except OSError as e:
+            self._failed(e)
+
+    def writelines(self, lines):
+        for line in lines:
+            self.write(line)
+
+    def flush(self):
+        try:
+            return self._stream.flush()
+        except OSError as e:
+            self._failed(e)
+
+
+# errors of the environment, not of reelscore: a file or folder that cannot be read or written, a full disk
+_ENVIRONMENT_ERRNOS = {errno.ENOENT, errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EIO,
+                       errno.EXDEV, errno.ENAMETOOLONG, errno.EFBIG, errno.ENOTDIR, errno.EISDIR, errno.ELOOP,
+                       errno.EMFILE, errno.ENFILE, errno.ETXTBSY, errno.EBUSY}
 
 
 def main(argv=None) -> int:
     """Entry point: one-line errors and exit codes (2 = bad input or usage), no tracebacks unless --debug."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
+    real_stdout = sys.stdout
+    if real_stdout is not None and not isinstance(real_stdout, _GuardedStdout):
+        sys.stdout = _GuardedStdout(real_stdout)
+    try:
+        return _main(args, debug)
+    finally:
+        sys.stdout = real_stdout
+
+
+def _main(args, debug) -> int:
     try:
         cli.main(args=args, prog_name="reelscore", standalone_mode=False)
+        sys.stdout.flush()
         return 0
     except click.exceptions.Exit as e:
         return e.exit_code
@@ -625,12 +797,28 @@ def main(argv=None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as e:
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        if e.errno not in _ENVIRONMENT_ERRNOS:
+            return _internal(e)
+        from ..outputs import reason_of
+
+        where = f"{display(e.filename)}: " if e.filename else ""
+        click.echo(f"reelscore: error: {where}{reason_of(e)}", err=True)
+        return 2
     except Exception as e:  # unexpected: still one line
         if debug:
             raise
-        click.echo(f"reelscore: internal error: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''} "
-                   f"(run with --debug for details)", err=True)
-        return 1
+        return _internal(e)
+
+
+def _internal(e: Exception) -> int:
+    click.echo(f"reelscore: internal error: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''} "
+               f"(run with --debug for details)", err=True)
+    return 1
 
 
 def _one_line(e: Exception) -> str:

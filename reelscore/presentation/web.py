@@ -67,6 +67,7 @@ def create_app(max_file_mb: float = 512, token: str | None = None, allow_dir: st
     from .. import __version__
     from ..errors import InputError, OptionError, ReelscoreError, display
     from ..ingest import probe
+    from ..outputs import reason_of
     from ..pipeline import analyze, make_account
     from ..workflows.history import History
     from ..workflows.report import write_report
@@ -113,14 +114,18 @@ def create_app(max_file_mb: float = 512, token: str | None = None, allow_dir: st
     async def save_upload(f: UploadFile) -> Path:
         dest = hist.new_media_path(Path(f.filename or "").suffix)
         n = 0
-        with open(dest, "wb") as out:
-            while chunk := await f.read(CHUNK):
-                n += len(chunk)
-                if n > max_bytes:
-                    out.close()
-                    dest.unlink(missing_ok=True)
-                    err(413, f"{f.filename}: upload over the {max_file_mb:g} MiB limit")
-                out.write(chunk)
+        try:
+            with open(dest, "wb") as out:
+                while chunk := await f.read(CHUNK):
+                    n += len(chunk)
+                    if n > max_bytes:
+                        out.close()
+                        dest.unlink(missing_ok=True)
+                        err(413, f"{f.filename}: upload over the {max_file_mb:g} MiB limit")
+                    out.write(chunk)
+        except OSError as e:  # the history folder is full or refused: say so (507), keep no partial file
+            dest.unlink(missing_ok=True)
+            err(507, f"{f.filename or 'upload'}: cannot store the upload in the history folder ({reason_of(e)})")
         if n == 0:
             dest.unlink(missing_ok=True)
             err(422, f"{f.filename}: empty upload")
@@ -140,7 +145,7 @@ def create_app(max_file_mb: float = 512, token: str | None = None, allow_dir: st
                 shown = a.model_copy(deep=True)
                 if shown.media is not None:
                     shown.media.path = filename
-                write_report(shown, rp, media)
+                write_report(shown, rp, media, option="history report")
             a = analyze(path, caption=caption, account=account, progress=progress, on_result=on_result)
             res = json.loads(a.model_dump_json())
             res["media"]["path"] = filename  # the uploader's name for display, never a path on this machine

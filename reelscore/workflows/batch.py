@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import OptionError, ReelscoreError
+from ..outputs import output_errors
 from ..schema import parse_counts
 
 MEDIA_EXTS = {".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi", ".gif", ".jpg", ".jpeg", ".png", ".webp", ".bmp",
@@ -131,7 +132,8 @@ def score_item(item: dict, settings: dict) -> dict:
         def on_result(a, media):  # the report from the frames already in memory: no second decode
             from .report import write_report
 
-            rec["report"] = write_report(a, Path(reports) / f"{Path(item['path']).stem}-{item['key'][:8]}.html", media)
+            rec["report"] = write_report(a, Path(reports) / f"{Path(item['path']).stem}-{item['key'][:8]}.html", media,
+                                         option="--reports")
         a = analyze(item["path"], caption=item.get("caption"), config=cfg, model=settings.get("model"),
                     on_result=on_result if reports else None, **item.get("account", {}))
         rec.update(ok=True, score=a.score, views_p50=a.engagement.views.p50 if a.engagement else None,
@@ -168,23 +170,27 @@ def run_batch(source: str, out: str, workers: int | None = None, resume: bool = 
     outp = Path(out)
     have = done_keys(outp) if resume else set()
     if not resume and outp.exists():
-        outp.unlink()
+        with output_errors(out, "--out"):
+            outp.unlink()
     for it in items:
         k = it.key(fp)
         if k in have:
             continue
         todo.append({"key": k, "path": it.path, "caption": it.caption, "account": it.account})
-    outp.parent.mkdir(parents=True, exist_ok=True)
+    with output_errors(out, "--out"):  # a full disk or a refused folder: one line naming --out, exit 2
+        outp.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(outp, "a", encoding="utf-8")
     t0 = time.perf_counter()
     records = []
     from tqdm import tqdm
 
     bar = tqdm(total=len(todo), unit="clip", disable=not progress or None, desc="scoring")
-    with open(outp, "a", encoding="utf-8") as fh:
+    with fh:
         def write(rec):
-            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
+            with output_errors(out, "--out"):
+                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
             records.append(rec)
             bar.update(1)
         # a pool worker or Ray task owns one core: its analyzers run one after another (the key above
@@ -203,8 +209,12 @@ def run_batch(source: str, out: str, workers: int | None = None, resume: bool = 
             with ProcessPoolExecutor(max_workers=min(n, len(todo)), mp_context=mp.get_context("spawn"),
                                      initializer=_worker_init) as ex:
                 futs = [ex.submit(score_item, it, one_core) for it in todo]
-                for f in as_completed(futs):
-                    write(f.result())
+                try:
+                    for f in as_completed(futs):
+                        write(f.result())
+                except BaseException:  # --out cannot be written (or Ctrl-C): do not score the rest first
+                    ex.shutdown(wait=False, cancel_futures=True)
+                    raise
     bar.close()
     wall = time.perf_counter() - t0
     ok = [r for r in records if r.get("ok")]
@@ -267,7 +277,7 @@ def write_index(res: dict, path: str) -> str:
     doc = ("<!doctype html><meta charset=utf-8><meta name=viewport content='width=device-width'>"
            "<title>reelscore batch</title><h1>reelscore batch</h1><table><tr><th>score</th><th>views p50</th>"
            f"<th>clip</th></tr>{''.join(rows)}</table>" + (f"<h2>Failed</h2><ul>{failed}</ul>" if failed else ""))
-    atomic_write(path, doc)
+    atomic_write(path, doc, "--reports")
     return path
 
 
@@ -319,7 +329,7 @@ def write_parquet(jsonl: str, path: str) -> str:
     table = pa.table({c: pa.array([r.get(c) for r in rows], type=types.get(c, pa.float64())) for c in cols})
     buf = io.BytesIO()
     pq.write_table(table, buf)
-    atomic_write(path, buf.getvalue())
+    atomic_write(path, buf.getvalue(), "--parquet")
     return path
 
 

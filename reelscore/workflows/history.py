@@ -4,6 +4,7 @@ re-scored with another caption from the signal cache (no re-decode) and deleted 
 Each write is one transaction: a crash or a kill mid-analysis never corrupts or loses earlier entries."""
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
@@ -11,6 +12,7 @@ import time
 import uuid
 from pathlib import Path
 
+from ..outputs import OutputError, output_errors
 from ..paths import data_dir
 
 SCHEMA = """
@@ -30,14 +32,25 @@ CREATE TABLE IF NOT EXISTS analyses (
 class History:
     def __init__(self, root: Path | None = None):
         self.root = Path(root) if root else data_dir() / "web"
-        self.root.mkdir(parents=True, exist_ok=True)
-        (self.root / "media").mkdir(exist_ok=True)
-        (self.root / "reports").mkdir(exist_ok=True)
+        with output_errors(self.root, "history folder"):
+            self.root.mkdir(parents=True, exist_ok=True)
+            (self.root / "media").mkdir(exist_ok=True)
+            (self.root / "reports").mkdir(exist_ok=True)
         self.db = self.root / "history.sqlite"
         self._lock = threading.Lock()
-        with self._conn() as c:
-            c.execute("PRAGMA journal_mode=WAL")
-            c.execute(SCHEMA)
+        with self._writing():
+            with self._conn() as c:
+                c.execute("PRAGMA journal_mode=WAL")
+                c.execute(SCHEMA)
+
+    @contextlib.contextmanager
+    def _writing(self):
+        """A database the filesystem refuses (read-only, full, I/O error) is an OutputError naming it."""
+        with output_errors(self.db, "history database"):
+            try:
+                yield
+            except sqlite3.OperationalError as e:
+                raise OutputError("history database", self.db, str(e)) from None
 
     def _conn(self):
         c = sqlite3.connect(self.db, timeout=30)
@@ -56,7 +69,7 @@ class History:
             report_path: str | None, entry_id: str | None = None) -> str:
         eid = entry_id or uuid.uuid4().hex[:16]
         eng = result.get("engagement") or {}
-        with self._lock, self._conn() as c:
+        with self._lock, self._writing(), self._conn() as c:
             c.execute("INSERT INTO analyses VALUES (?,?,?,?,?,?,?,?,?)",
                       (eid, time.time(), filename[:200], media_path, caption, result.get("score"),
                        (eng.get("views") or {}).get("p50"), json.dumps(result), report_path))

@@ -228,9 +228,9 @@ def media_pictures(media, best_t: float | None, k: int = 8) -> tuple[list[tuple[
     return out, cover
 
 
-def write_report(a: Analysis, path, media=None) -> str:
+def write_report(a: Analysis, path, media=None, option: str = "--report") -> str:
     from ..outputs import atomic_write, display
 
     frames, cover = media_pictures(media, a.best_frame.t if a.best_frame else None) if media is not None else (None, None)
-    return display(atomic_write(path, render(a, frames, cover)))
+    return display(atomic_write(path, render(a, frames, cover), option))
 
