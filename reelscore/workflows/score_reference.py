@@ -60,7 +60,11 @@ def clip_subscores(dirs: list[str], log=print) -> list[dict]:
             log(f"skip {p}: {a.media.duration_s:.2f} s is not a post")
             continue
         subs = {c.name: c.score for c in a.components if c.name in PRIOR_WEIGHTS and c.score is not None}
-        out.append({"file": str(p), "subscores": subs})
+        au = a.signals.get("audio")
+        loud = {}
+        if au is not None and au.applicable and not au.error and au.values.get("integrated_lufs") is not None:
+            loud = {"lufs": au.values["integrated_lufs"], "rms_mean": au.values.get("smp", {}).get("rms_mean")}
+        out.append({"file": str(p), "subscores": subs, **loud})
         log(f"{p.name}: " + ", ".join(f"{k} {v:.0f}" for k, v in subs.items()))
     return out
 
@@ -79,6 +83,20 @@ def format_subscore(width: float, height: float, duration_s: float) -> float | N
             "short_side": min(w, h), "long_side": max(w, h), "fps": 30.0, "duration_s": float(duration_s or 20.0),
             "kind": "video", "variable_frame_rate": False, "rotation": 0}
     comp, _ = format_fit({"format": Signal(analyzer="format", version="ref", backend="reference", values=vals)})
+    return comp.score
+
+
+def audio_subscore(lufs: float) -> float | None:
+    """The audio factor's sub-score of a real post with this loudness, speech or music present, no clipping
+    and no silent start (what SMP-Video's statistics can tell about a post's sound)."""
+    from ..schema import Signal
+    from ..scoring.components import audio as audio_builder
+
+    vals = {"integrated_lufs": float(lufs), "peak_dbfs": -1.0, "clipping_fraction": 0.0, "clipped": False,
+            "leading_silence_s": 0.0, "silence_fraction": 0.05, "silent": False, "speech_fraction": 0.3,
+            "music_likelihood": 0.6, "tempo_bpm": None, "beat_strength": 0.0, "beat_times": [], "speech_segments": [],
+            "duration_s": 20.0, "spectral_flatness": 0.1}
+    comp, _ = audio_builder({"audio": Signal(analyzer="audio", version="ref", backend="reference", values=vals)})
     return comp.score
 
 
@@ -150,11 +168,21 @@ def build_reference(data: list[str], clip_dirs: list[str], out: str, model: str 
             pass
     post_format = [format_subscore(*dims[p.id], p.duration or 20.0) for p in broad if p.id in dims]
     post_format = [s for s in post_format if s is not None]
+    # the audio of real posts: SMP-Video's RMS as loudness (offset calibrated on the real clips, where both
+    # BS.1770 loudness and the same RMS definition are measured)
+    cal = [c["lufs"] - 20 * math.log10(c["rms_mean"]) for c in clips if c.get("lufs") is not None and c.get("rms_mean")]
+    lufs_offset = float(np.median(cal)) if len(cal) >= 5 else -3.0
+    silent_score = 10.0  # the audio factor of a silent track (scoring.components.audio)
+    post_audio = [audio_subscore(20 * math.log10(r["c_rms_mean"]) + lufs_offset) if r["c_rms_mean"] > 1e-4 else silent_score
+                  for r in rows_b if np.isfinite(r.get("c_rms_mean", np.nan))]
+    post_audio = [a for a in post_audio if a is not None]
+    log(f"loudness = 20 log10(RMS) {lufs_offset:+.1f} dB (from {len(cal)} clips); {len(post_audio)} real posts' audio")
     neutral = {}
+    from_posts = {"format": post_format, "audio": post_audio}
     for k in PRIOR_WEIGHTS:
         if k == "caption":
             continue
-        vals = post_format if k == "format" else [c["subscores"][k] for c in clips if k in c["subscores"]]
+        vals = from_posts[k] if from_posts.get(k) else [c["subscores"][k] for c in clips if k in c["subscores"]]
         if vals:
             neutral[k] = round(float(np.median(vals)), 2)
     ref.neutral = neutral
@@ -183,10 +211,12 @@ def build_reference(data: list[str], clip_dirs: list[str], out: str, model: str 
            for s, i in picks]
     post_fmt = [f if f is not None else post_format[int(rng.integers(len(post_format)))] for f in own]
     video = np.array([sum(PRIOR_WEIGHTS[k] * (s - neutral[k]) / 50 for k, s in c["subscores"].items()
-                          if k in neutral and k != "format") for c in clips])
+                          if k in neutral and k not in from_posts) for c in clips])
     samples = []
     for e, fmt in zip(learned, post_fmt):
-        base = sum(e.values()) + PRIOR_WEIGHTS["format"] * (fmt - neutral["format"]) / 50
+        snd = post_audio[int(rng.integers(len(post_audio)))] if post_audio else neutral.get("audio", 50.0)
+        base = (sum(e.values()) + PRIOR_WEIGHTS["format"] * (fmt - neutral["format"]) / 50
+                + PRIOR_WEIGHTS["audio"] * (snd - neutral["audio"]) / 50)
         samples.append(base + video)
     allv = np.concatenate(samples)
     ref.quantiles = np.quantile(allv, np.linspace(0, 1, 401))
@@ -212,7 +242,7 @@ def build_reference(data: list[str], clip_dirs: list[str], out: str, model: str 
         "quantiles": [round(float(x), 5) for x in ref.quantiles], "residual": ref.residual,
         "meta": {"model": mpath.name, "data": list(data), "clips": [Path(c["file"]).name for c in clips],
                  "clip_subscores": clips, "n_reference_posts": {"broad": sum(s == "b" for s, _ in picks), "viral": sum(s == "v" for s, _ in picks)},
-                 "share_without_words": share,
+                 "share_without_words": share, "lufs_from_rms_offset_db": lufs_offset,
                  "seed": seed, "command": "reelscore train score-reference " + " ".join(f"--data {x}" for x in data)
                  + " " + " ".join(f"--clips {c}" for c in clip_dirs) + f" --out {out}"},
     }
