@@ -12,7 +12,7 @@ import pytest
 PKG = Path(__file__).resolve().parents[1] / "reelscore"
 # bottom to top; a module may import its own layer or lower ones only
 LAYERS = [
-    {"errors", "schema", "config", "paths", "cache", "outputs", "resources"},
+    {"errors", "schema", "config", "paths", "cache", "outputs", "resources", "platforms"},
     {"ingest", "samples"},
     {"models", "text"},
     {"analyzers"},
