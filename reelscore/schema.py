@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.1"  # 1.1: score_baseline, engagement.inputs_used/scale, Account (additive)
+SCHEMA_VERSION = "1.2"  # 1.1: score_baseline, engagement.inputs_used/scale, Account; 1.2: platform (additive)
 
 Json = Any  # values are JSON scalars, lists or dicts
 
@@ -184,6 +184,8 @@ class Analysis(_Model):
     best_frame: BestFrame | None = None
     media: MediaInfo | None = None
     caption: str | None = None
+    platform: str = Field("reels", description="the platform the checks and advice are for: reels, tiktok or shorts "
+                          "(see signals['safe_zones'] for what its interface covers)")
     signals: dict[str, Signal] = Field(default_factory=dict)
     timings: dict[str, float] = Field(default_factory=dict, description="seconds per stage and per analyzer")
     versions: dict[str, str] = Field(default_factory=dict)
