@@ -123,7 +123,10 @@ def analyze(path: str | os.PathLike, caption: str | None = None, *, followers: f
     t0 = time.perf_counter()
     best = choose_best_frame(signals)
     # derived from the cached, platform-independent signals; never cached itself
+    t1 = time.perf_counter()
     signals["safe_zones"] = safe_zones_signal(signals, profile, cover_t=best.t if best else None, also=platforms)
+    signals["safe_zones"].seconds = round(time.perf_counter() - t1, 4)
+    timings["analyzer.safe_zones"] = signals["safe_zones"].seconds
     components, suggestions = build_components(signals)
     result = score_analysis(components, suggestions, signals, caption=caption, followers=account.followers,
                             duration_s=info.analyzed_s or info.duration_s, model=engagement_model, account=account)

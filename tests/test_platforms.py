@@ -196,7 +196,7 @@ def _title_frame(height, color, background, outline=None):
     from reelscore.samples import draw_title
 
     img = np.full((1920, 1080, 3), background, np.uint8)
-    box = draw_title(img, "Shop the look today", (0.5, 0.5), height, color, outline)
+    box = draw_title(img, "Shop today", (0.5, 0.5), height, color, outline)
     return img, box
 
 
@@ -207,9 +207,12 @@ def test_ocr_measures_height_and_contrast_of_a_line():
                                              (0.04, (255, 255, 255), (0, 0, 0), (14, 21.01))):
         img, (x, y, w, h) = _title_frame(height, color, bg)
         luma = img[..., 0]
-        ink, con = measure_text(luma, int(x * 1080) - 10, int(y * 1920) - 10, int((x + w) * 1080) + 10, int((y + h) * 1920) + 10)
+        ink, con, tight = measure_text(luma, int(x * 1080) - 10, int(y * 1920) - 10, int((x + w) * 1080) + 10,
+                                       int((y + h) * 1920) + 10)
         assert want_contrast[0] <= con <= want_contrast[1]
         assert ink == pytest.approx(h * 1920, rel=0.25)
+        # the ink box is the drawn text's, not the padded search box
+        assert tight[0] == pytest.approx(x * 1080, abs=11) and tight[2] == pytest.approx((x + w) * 1080, abs=11)
 
 
 def test_tiny_grey_on_grey_text_flagged_large_white_on_black_not():

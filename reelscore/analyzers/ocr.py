@@ -4,7 +4,8 @@ Besides the words, each text line found comes back as a box with its time, its p
 its size and its contrast, so later stages can tell whether it sits under a platform's interface
 (`scoring/safe_zones.py`) and whether it can be read on a phone (the `text` component):
 
-- `box`: x, y, w, h as fractions of the frame (origin top-left), the detector's line box;
+- `box`: x, y, w, h as fractions of the frame (origin top-left): the line's ink (the detector's box,
+  which pads the text by about half a line, tightened to the text strokes found in it);
 - `height_px`: the ink height of the line (top of its tallest glyph to the bottom of its lowest),
   measured on the full-resolution frame and expressed in pixels of a 1920-tall frame;
 - `screen_px`: the same height on a 1080x1920 phone screen when the video is shown at full width
@@ -57,9 +58,10 @@ def wcag_ratio(a8: float, b8: float) -> float:
     return (hi + 0.05) / (lo + 0.05)
 
 
-def measure_text(luma: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> tuple[float, float] | None:
-    """(ink height in px of `luma`, WCAG contrast) of the text line inside the box, or None when the
-    box holds no two-tone pattern to measure."""
+def measure_text(luma: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> tuple[float, float, tuple] | None:
+    """(ink height in px of `luma`, WCAG contrast, the ink's own box (x0, y0, x1, y1) in `luma`) of the
+    text line inside the detector's box, or None when the box holds no two-tone pattern to measure.
+    (The detector pads its boxes by about half a line height; the ink box is the tight one.)"""
     h, w = luma.shape[:2]
     x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
     if x1 - x0 < 4 or y1 - y0 < 4:
@@ -76,8 +78,11 @@ def measure_text(luma: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> tuple[
     fg = float(np.median(crop[text]))
     bg = float(np.median(crop[~text]))
     rows = np.flatnonzero(text.sum(1) >= max(1, 0.01 * text.shape[1]))
-    ink = float(rows[-1] - rows[0] + 1) if len(rows) else float(y1 - y0)
-    return ink, wcag_ratio(fg, bg)
+    cols = np.flatnonzero(text.sum(0) >= max(1, 0.02 * text.shape[0]))
+    if not len(rows) or not len(cols):
+        return None
+    ink = float(rows[-1] - rows[0] + 1)
+    return ink, wcag_ratio(fg, bg), (x0 + int(cols[0]), y0 + int(rows[0]), x0 + int(cols[-1]) + 1, y0 + int(rows[-1]) + 1)
 
 
 @register
@@ -115,7 +120,8 @@ class OcrAnalyzer(Analyzer):
         for want in (0.0, 1.5):
             if len(hk):
                 i = int(np.argmin(np.abs(np.asarray(hk.times) - want)))
-                out.append((hk.times[i], hk.frames[i]))
+                if all(abs(hk.times[i] - u) > 1e-6 for u, _ in out):  # a clip under 1.5 s: one frame, not two
+                    out.append((hk.times[i], hk.frames[i]))
         hv = media.heavy
         n_rest = max(0, MAX_FRAMES - len(out))
         if len(hv) and n_rest:
@@ -157,10 +163,15 @@ class OcrAnalyzer(Analyzer):
                 if len(boxes) < MAX_BOXES:
                     m = measure_text(luma, int(bx0 * kx), int(by0 * ky), int(np.ceil(bx1 * kx)), int(np.ceil(by1 * ky)))
                     ink_frac = (m[0] / fh) if m else (by1 - by0) / f.shape[0]
+                    # the ink's tight box when it is a plausible part of the detector's (else the detector's)
+                    x0f, y0f, x1f, y1f = bx0 / f.shape[1], by0 / f.shape[0], bx1 / f.shape[1], by1 / f.shape[0]
+                    if m:
+                        ix0, iy0, ix1, iy1 = m[2][0] / fw, m[2][1] / fh, m[2][2] / fw, m[2][3] / fh
+                        if (ix1 - ix0) >= 0.5 * (x1f - x0f) and (iy1 - iy0) >= 0.3 * (y1f - y0f):
+                            x0f, y0f, x1f, y1f = ix0, iy0, ix1, iy1
                     boxes.append({
                         "t": round(float(t), 3),
-                        "box": [round(float(bx0 / f.shape[1]), 4), round(float(by0 / f.shape[0]), 4),
-                                round(float((bx1 - bx0) / f.shape[1]), 4), round(float((by1 - by0) / f.shape[0]), 4)],
+                        "box": [round(float(x0f), 4), round(float(y0f), 4), round(float(x1f - x0f), 4), round(float(y1f - y0f), 4)],
                         "text": text[:80], "score": round(float(conf), 3),
                         "height_px": round(ink_frac * REF_HEIGHT, 1),
                         "screen_px": round(ink_frac * shown, 1),
