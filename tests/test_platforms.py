@@ -182,7 +182,11 @@ def test_hashtags_over_the_limit_and_truncated_captions_are_flagged():
     caption = "Three tips for a better morning routine " + " ".join(f"#tip{i}" for i in range(35))
     reels = caption_limits(get_profile("reels"), caption)
     assert any("35 hashtags" in s.message and "5" in s.message for s in reels)
-    assert any("... more" in s.message for s in reels)
+    assert not any("... more" in s.message for s in reels)  # only hashtags fall behind "... more": fine
+    long = ("Three tips for a calmer morning, tested for a month by me and my roommate who hates mornings more "
+            "than anyone. Comment which one you would try first!")
+    cut = [s for s in caption_limits(get_profile("reels"), long) if "... more" in s.message]
+    assert len(cut) == 1 and "first line alone" in cut[0].message
     assert not any("hashtags" in s.message for s in caption_limits(get_profile("tiktok"), caption))
     assert not any("hashtags" in s.message for s in caption_limits(get_profile("reels"), "Morning routine #a #b #c"))
     shorts = caption_limits(get_profile("shorts"), "x " + " ".join(f"#t{i}" for i in range(61)))
@@ -216,21 +220,21 @@ def test_ocr_measures_height_and_contrast_of_a_line():
 
 
 def test_tiny_grey_on_grey_text_flagged_large_white_on_black_not():
-    from reelscore.analyzers.base import REGISTRY
+    from reelscore.analyzers import Context, all_analyzers
     from reelscore.scoring.components import illegible, onscreen_text
 
     from conftest import frames_media
 
-    ocr = REGISTRY["ocr"]()
+    ocr = all_analyzers(("ocr",))[0]
     tiny, _ = _title_frame(0.012, (150, 150, 150), (110, 110, 110))
     big, _ = _title_frame(0.04, (255, 255, 255), (0, 0, 0))
     res = {}
     for name, frame in (("tiny", tiny), ("big", big)):
-        sig = ocr.run(frames_media([frame] * 3, fps=1.0), __import__("reelscore.analyzers", fromlist=["Context"]).Context())
+        sig = ocr.run(frames_media([frame] * 3, fps=1.0), Context())
         assert sig.error is None and sig.values["boxes"], name
         res[name] = sig
     bad = illegible(res["tiny"].values["boxes"])
-    assert bad and set(bad[0]["why"]) == {"small", "low contrast"}
+    assert bad and set(bad[0]["why"]) == {"small", "low contrast"} and bad[0]["steady"]  # same place in every frame
     assert illegible(res["big"].values["boxes"]) == []
     s = {"ocr": res["tiny"]}
     c, sug = onscreen_text(s)
@@ -307,3 +311,16 @@ def test_evaluate_reports_per_platform_when_the_data_has_a_platform_column(tmp_p
     assert res["by_platform"]["reels"]["n"] == 22 and res["model_calibrated_on"] == "tiktok"
     only = evaluate_engagement(str(out), platform="reels")
     assert only["n"] == 22 and only["platform"] == "reels"
+
+
+def test_small_text_seen_once_is_worded_as_a_check():
+    from reelscore.scoring.components import onscreen_text
+
+    sign = {"t": 4.0, "box": [0.3, 0.4, 0.1, 0.02], "text": "BMO Bank", "height_px": 20.0, "screen_px": 20.0, "contrast": 1.8}
+    s = sigs()
+    s["ocr"].values.update(boxes=[sign], text_fraction=0.2, text_in_first_3s=False, mean_text_area=0.01,
+                           words="BMO Bank", watermark=False, watermark_text=None)
+    c, sug = onscreen_text(s)
+    (msg,) = [x.message for x in sug if "phone" in x.message]
+    assert msg.startswith("Look at the text 'BMO Bank' at 4.0 s") and "if it is text you added" in msg
+    assert c.raw["illegible"][0]["steady"] is False

@@ -192,6 +192,10 @@ def analyze(video, caption, caption_file, followers, following, account_likes, v
         click.echo(f"{result.score:.1f}")
     else:
         click.echo(summary(result))
+        if len(platform) == 1:
+            from ..platforms import get_profile
+
+            click.echo(f"\n  Checked for {get_profile(result.platform).label} (--platform reels|tiktok|shorts|all)")
         if len(platform) > 1:
             from .render import platforms_table
 
@@ -247,7 +251,7 @@ def caption(text, text_file, followers, following, account_likes, video_count, r
         click.echo(f"  • {g}{sg['message']}")
     for n, checks in res["platform_checks"].items():
         label = get_profile(n).label
-        click.echo(f"  {label}: " + ("within its caption and hashtag limits" if not checks else ""))
+        click.echo(f"  {label}:" + (" within its caption and hashtag limits" if not checks else ""))
         for sg in checks:
             click.echo(f"    • {sg['message']}")
 

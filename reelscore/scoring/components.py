@@ -389,9 +389,18 @@ def font_px(ink_px: float, text: str) -> float:
     return ink_px / k
 
 
+def _iou(a, b) -> float:
+    ix = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = a[2] * a[3] + b[2] * b[3] - inter
+    return inter / union if union > 0 else 0.0
+
+
 def illegible(boxes: list[dict]) -> list[dict]:
     """The text lines too small or too low in contrast to read on a phone: one entry per distinct text
-    (its first time), with `font_px`, `contrast` and `why`."""
+    (its first time), with `font_px`, `contrast`, `why`, and `steady` (a line at the same place in another
+    checked frame: burned-in text such as a title or caption, rather than a sign the camera passes)."""
     seen, out = set(), []
     for b in boxes:
         key = b.get("text", "").lower().strip()
@@ -407,7 +416,9 @@ def illegible(boxes: list[dict]) -> list[dict]:
             why.append("low contrast")
         if why:
             seen.add(key)
-            out.append({**b, "font_px": round(fpx, 1) if fpx else None, "why": why})
+            steady = any(o["t"] != b["t"] and _iou(o["box"], b["box"]) >= 0.5 for o in boxes)
+            out.append({**b, "font_px": round(fpx, 1) if fpx else None, "why": why, "steady": steady})
+    out.sort(key=lambda x: not x["steady"])  # burned-in lines first
     return out
 
 
@@ -454,7 +465,7 @@ def onscreen_text(s):
                                       f"sits under the {first['overlay']}{more}: {first['move']}."))
     # legible on a phone
     bad = illegible(v.get("boxes") or [])
-    raw["illegible"] = [{k: b.get(k) for k in ("t", "box", "text", "font_px", "contrast", "why")} for b in bad[:10]]
+    raw["illegible"] = [{k: b.get(k) for k in ("t", "box", "text", "font_px", "contrast", "why", "steady")} for b in bad[:10]]
     if bad:
         score -= 10
         ev += [Evidence(t=b["t"], value=b["font_px"] if "small" in b["why"] else b["contrast"],
@@ -470,8 +481,12 @@ def onscreen_text(s):
             fixes.append(f"stands out from what is behind it by only {b['contrast']:.1f}:1 (3:1 is the least for large text): "
                          f"add a dark outline, a shadow or a backing box")
         more = f" ({len(bad) - 1} other line{'s' if len(bad) > 2 else ''} too)" if len(bad) > 1 else ""
-        sug.append(Suggestion(component="text", priority=2, target=f"{b['t']:.1f} s",
-                              message=f"The on-screen text '{b['text']}' at {b['t']:.1f} s ({_where(b['box'])}) " + "; it ".join(fixes) + f"{more}."))
+        if b["steady"]:  # burned in: a title, caption or stamp the creator put there
+            msg = f"The on-screen text '{b['text']}' at {b['t']:.1f} s ({_where(b['box'])}) " + "; it ".join(fixes) + f"{more}."
+        else:  # seen once: it may be a sign or a label in the scene, so a check, not an order
+            msg = (f"Look at the text '{b['text']}' at {b['t']:.1f} s ({_where(b['box'])}): it " + "; it ".join(fixes)
+                   + f" if it is text you added{more}.")
+        sug.append(Suggestion(component="text", priority=2 if b["steady"] else 3, target=f"{b['t']:.1f} s", message=msg))
         why += f"; {len(bad)} line{'s' if len(bad) > 1 else ''} hard to read on a phone"
     return _c("text", score, why, sig, raw, evidence=ev[:12]), sug
 

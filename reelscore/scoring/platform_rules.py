@@ -97,15 +97,16 @@ def caption_limits(profile: PlatformProfile, caption: str | None) -> list[Sugges
                               message=f"{k} hashtags: {conseq}. Keep the {min(mx, profile.recommended_hashtags[1])} "
                                       f"most specific ones."))
     v = profile.caption_visible_chars
-    first = text.splitlines()[0]
-    if n > v:
-        cut = text[:v].rsplit(" ", 1)[0] if " " in text[:v] else text[:v]
-        hidden_first = len(first) > v
-        out.append(Suggestion(component="caption", priority=2 if hidden_first else 3, target=f"after character {len(cut)}",
-                              message=f"On {profile.label} about {v} characters show before '... more'; this {what} has {n}, "
-                                      f"so viewers see only '{cut[-40:].lstrip()}…'"
-                                      + (" and the first line itself is cut: shorten it." if hidden_first
-                                         else ". Keep the hook and any call to action in that part.")))
+    cut = text if n <= v else (text[:v].rsplit(" ", 1)[0] if " " in text[:v] else text[:v])
+    hidden_words = split_caption(text[len(cut):])[0]
+    if hidden_words:  # text (not only hashtags) falls behind '... more'
+        first_body = split_caption(text.splitlines()[0])[0]
+        long_first = len(first_body) > v
+        out.append(Suggestion(component="caption", priority=2 if long_first else 3, target=f"after character {len(cut)}",
+                              message=f"On {profile.label} about {v} characters show before '... more'; viewers see "
+                                      f"'{cut[-40:].lstrip()}…' and {len(hidden_words)} characters of text are behind it"
+                                      + (f": the first line alone is {len(first_body)} characters, so shorten it." if long_first
+                                         else ". Keep the hook and any call to action in the visible part.")))
     return out
 
 
