@@ -20,18 +20,20 @@ from .cache import SignalCache, video_key
 from .config import AnalysisConfig, usable_cores
 from .ingest import decode, probe
 from .errors import OptionError
+from .platforms import get_profile, parse_platforms
 from .models.engagement.store import load_model, resolve_model_path
 from .outputs import atomic_write, check_destination, display
 from .text.caption import clean_caption
 from .schema import Account, Analysis, BestFrame, Signal
 from .scoring.components import build_components
+from .scoring.safe_zones import safe_zones_signal
 from .scoring.virality import score_analysis
 
 def analyze(path: str | os.PathLike, caption: str | None = None, *, followers: float | None = None,
             following: float | None = None, account_likes: float | None = None, n_videos: float | None = None,
             recent_views: list[float] | None = None, account: Account | None = None, post_time=None, config: AnalysisConfig | None = None, model: str | None = None, cache_dir: str | None = None,
             best_frame_path: str | os.PathLike | None = None, debug: bool = False,
-            on_result: Callable | None = None,
+            platform: str | list[str] | None = "reels", on_result: Callable | None = None,
             progress: Callable[[str, float], None] | None = None) -> Analysis:
     """Analyze a video or still image (and its caption) and return the scored `Analysis`.
 
@@ -42,6 +44,10 @@ def analyze(path: str | os.PathLike, caption: str | None = None, *, followers: f
     given, the posting hour and weekday enter the score as a learned factor.
     model: engagement model name or path (default: the model shipped in the package).
     best_frame_path: write the chosen cover frame there as JPEG.
+    platform: "reels" (default), "tiktok" or "shorts": the platform whose limits, interface overlays
+    (safe zones) and grid crop the checks and advice follow. "all", "reels,tiktok" or a list check the
+    upload for several at once: the first is the result's platform, and `signals["safe_zones"]
+    .values["by_platform"]` holds what each one's interface hides (unknown names raise OptionError).
     progress: callback(stage, fraction) for long work.
     on_result: callback(analysis, decoded media or None) run once the result exists, while the decoded
     frames are still in memory (the HTML report uses it: pictures without a second decode).
@@ -50,6 +56,8 @@ def analyze(path: str | os.PathLike, caption: str | None = None, *, followers: f
     account = account or make_account(followers=followers, following=following, account_likes=account_likes,
                                       n_videos=n_videos, recent_views=recent_views)
     cfg = config or AnalysisConfig()
+    platforms = parse_platforms(platform)
+    profile = get_profile(platforms[0])
     caption = clean_caption(caption)
     post_time = parse_post_time(post_time)
     vivit = vivit_checkpoint(model)  # a ViViT trained with `train vivit --name NAME`
@@ -116,12 +124,19 @@ def analyze(path: str | os.PathLike, caption: str | None = None, *, followers: f
         loading.result()  # re-raises a load failure
     timings["model_wait"] = time.perf_counter() - t0
     t0 = time.perf_counter()
+    best = choose_best_frame(signals)
+    # derived from the cached, platform-independent signals; never cached itself
+    t1 = time.perf_counter()
+    signals["safe_zones"] = safe_zones_signal(signals, profile, cover_t=best.t if best else None, also=platforms)
+    signals["safe_zones"].seconds = round(time.perf_counter() - t1, 4)
+    timings["analyzer.safe_zones"] = signals["safe_zones"].seconds
     components, suggestions = build_components(signals)
     result = score_analysis(components, suggestions, signals, caption=caption, followers=account.followers,
                             duration_s=info.analyzed_s or info.duration_s, model=engagement_model, account=account,
                             post_time=post_time)
     timings["scoring"] = time.perf_counter() - t0
-    best = choose_best_frame(signals)
+    if result.engagement is not None:
+        result.engagement.notes.append(calibration_note(profile.name, result.engagement.model))
     if best is not None and best_frame_path is not None and media is not None:
         best.jpeg_path = write_frame_jpeg(media, best.t, best_frame_path)
     timings["total"] = time.perf_counter() - t_all
@@ -132,7 +147,7 @@ def analyze(path: str | os.PathLike, caption: str | None = None, *, followers: f
         score_baseline=result.baseline,
         components=result.components, suggestions=result.suggestions, checks=result.checks,
         post_effect=result.post_effect, outlook=result.outlook, engagement=result.engagement,
-        best_frame=best, media=info, caption=caption, signals=signals,
+        best_frame=best, media=info, caption=caption, platform=profile.name, signals=signals,
         timings={k: round(v, 4) for k, v in timings.items()}, versions=versions(), notes=notes + result.notes,
     )
     if on_result is not None:
@@ -271,6 +286,22 @@ def make_account(**kw) -> Account:
         return Account.checked(**kw)
     except ValueError as e:
         raise OptionError(str(e)) from None
+
+
+def calibration_note(platform: str, model: str | None) -> str:
+    """Which platform's data the predicted numbers rest on (issue: honest calibration per platform)."""
+    from .models.engagement.store import DEFAULT_MODEL
+
+    if model not in (None, "none", DEFAULT_MODEL):
+        return (f"Predicted numbers come from the model {model} (not the shipped one): e.g. one trained with "
+                "`reelscore train --history` on your own posts, which holds for the platform those posts came from.")
+    base = ("Predicted numbers are calibrated on TikTok data (SMP-Video 2022-23 and a 2025 TikTok scrape)")
+    if platform == "tiktok":
+        return base + "."
+    label = {"reels": "Instagram Reels", "shorts": "YouTube Shorts"}.get(platform, platform)
+    extra = " Instagram counts every play as a view, so its counts can run far higher." if platform == "reels" else ""
+    return (base + f"; for {label} they are TikTok-calibrated, as no {label} data has been trained on yet.{extra} "
+            "`reelscore train --history your_posts.csv` calibrates them to your own posts on this platform.")
 
 
 def choose_best_frame(signals: dict[str, Signal]) -> BestFrame | None:

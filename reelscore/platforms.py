@@ -37,6 +37,8 @@ class PlatformProfile(BaseModel):
     min_duration_s: float
     max_duration_s: float
     recommended_duration_s: tuple[float, float]
+    duration_advice: dict[str, str] = Field(default_factory=dict,
+                                            description="why it matters, by case: over_max, over_recommended, under_recommended")
     aspect: str = "9:16"
     width: int = 1080
     height: int = 1920
@@ -94,6 +96,20 @@ def get_profile(name: str | None = None) -> PlatformProfile:
     if key not in PLATFORMS:
         raise OptionError(f"--platform: unknown platform {name!r}; choose one of {', '.join(PLATFORMS)}")
     return _load()[key]
+
+
+# how data files name the platforms (a `platform` column in a posts export)
+ALIASES = {"reels": "reels", "reel": "reels", "instagram": "reels", "ig": "reels", "instagram reels": "reels",
+           "tiktok": "tiktok", "tik tok": "tiktok", "tt": "tiktok", "douyin": "tiktok",
+           "shorts": "shorts", "short": "shorts", "youtube": "shorts", "yt": "shorts", "youtube shorts": "shorts"}
+
+
+def normalize_platform(value) -> str | None:
+    """A platform name as data files write it ("Instagram", "IG", "YouTube Shorts", "tiktok") -> one of
+    PLATFORMS, or None when empty or not recognised."""
+    if value is None:
+        return None
+    return ALIASES.get(" ".join(str(value).strip().lower().replace("_", " ").split()))
 
 
 def all_profiles() -> list[PlatformProfile]:

@@ -224,3 +224,61 @@ def degrade(src: str | Path, dst: str | Path, kind: str, max_seconds: float = 12
         if a_s is not None:
             _mux_audio(out, a_s, au, sr)
     return dst
+
+
+def draw_title(img: np.ndarray, text: str, center: tuple[float, float] = (0.5, 0.5), height: float = 0.05,
+               color=(255, 255, 255), outline=(0, 0, 0), box=None, align: str = "center",
+               margin: float = 0.02) -> list[float]:
+    """Draw `text` into `img` (RGB, in place) with capitals `height` of the frame height tall, centred
+    at `center` (fractions of the frame) or, with align="right", ending `margin` from the right edge.
+    `outline` draws a dark stroke around the letters (the common Reels style), `box` a filled backing
+    rectangle. Returns the drawn text's box [x, y, w, h] as fractions of the frame."""
+    h, w = img.shape[:2]
+    font = cv2.FONT_HERSHEY_DUPLEX
+    (_, th1), _ = cv2.getTextSize("H", font, 1.0, 2)
+    scale = height * h / th1
+    thick = max(1, int(round(scale * 2)))
+    (tw, th), base = cv2.getTextSize(text, font, scale, thick)
+    x = int(w - margin * w - tw) if align == "right" else int(center[0] * w - tw / 2)
+    y = int(center[1] * h + th / 2)
+    pad = int(0.3 * th)
+    if box is not None:
+        cv2.rectangle(img, (x - pad, y - th - pad), (x + tw + pad, y + base + pad), box, -1)
+    if outline is not None:
+        cv2.putText(img, text, (x, y), font, scale, outline, thick + max(2, thick), cv2.LINE_AA)
+    cv2.putText(img, text, (x, y), font, scale, color, thick, cv2.LINE_AA)
+    return [x / w, (y - th) / h, tw / w, (th + base) / h]
+
+
+def make_title_clip(path: str | Path, text: str = "HOW I SAVED 1000", center: tuple[float, float] = (0.5, 0.5),
+                    height: float = 0.05, width_px: int = 1080, height_px: int = 1920, seconds: float = 3.0,
+                    fps: float = 30.0, align: str = "center", color=(255, 255, 255), outline=(0, 0, 0), box=None,
+                    background=None, seed: int = 0) -> tuple[Path, list[float]]:
+    """A clip whose frames all carry one title (see `draw_title`) over a slowly moving textured
+    background (or the flat grey `background`). Returns (path, the title's box as frame fractions)."""
+    import av
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    tex = cv2.resize((rng.random((height_px // 16 + 2, width_px // 16 + 2)) * 90 + 60).astype(np.float32),
+                     (width_px + 64, height_px), interpolation=cv2.INTER_CUBIC)
+    tint = np.array([0.9, 1.0, 1.15], np.float32)
+    drawn: list[float] = []
+    with av.open(str(path), "w") as out:
+        vs = out.add_stream("libx264", rate=int(fps))
+        vs.width, vs.height, vs.pix_fmt = width_px, height_px, "yuv420p"
+        vs.options = {"preset": "ultrafast", "crf": "18"}
+        for i in range(max(1, int(round(seconds * fps)))):
+            if background is None:
+                dx = int(i * 32 / max(1, seconds * fps))
+                img = np.clip(tex[:, dx : dx + width_px, None] * tint, 0, 255).astype(np.uint8)
+            else:
+                img = np.full((height_px, width_px, 3), background, np.uint8)
+            img = np.ascontiguousarray(img)
+            drawn = draw_title(img, text, center, height, color, outline, box, align)
+            for p in vs.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                out.mux(p)
+        for p in vs.encode():
+            out.mux(p)
+    return path, drawn

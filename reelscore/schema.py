@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA_VERSION = "2.0"  # 2.0: the score judges the post (post_effect, outlook, component neutral/effect_source;
-# no account/timing components); 1.1: score_baseline, engagement.inputs_used/scale, Account
+# no account/timing components), platform; 1.1: score_baseline, engagement.inputs_used/scale, Account
 
 Json = Any  # values are JSON scalars, lists or dicts
 
@@ -231,6 +231,8 @@ class Analysis(_Model):
     best_frame: BestFrame | None = None
     media: MediaInfo | None = None
     caption: str | None = None
+    platform: str = Field("reels", description="the platform the checks and advice are for: reels, tiktok or shorts "
+                          "(see signals['safe_zones'] for what its interface covers)")
     signals: dict[str, Signal] = Field(default_factory=dict)
     timings: dict[str, float] = Field(default_factory=dict, description="seconds per stage and per analyzer")
     versions: dict[str, str] = Field(default_factory=dict)

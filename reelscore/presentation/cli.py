@@ -93,6 +93,20 @@ def _account_options(f):
     return f
 
 
+def _platform_option(allow_all: bool = True):
+    """--platform: the platform the checks and advice follow (validated: unknown names exit 2)."""
+    def check(ctx, param, value):
+        from ..platforms import parse_platforms
+
+        names = parse_platforms(value)  # OptionError (exit 2) names the choices
+        if len(names) > 1 and not allow_all:
+            raise OptionError(f"--platform: give one of reels, tiktok, shorts here (got {value!r})")
+        return names
+    extra = "; 'all' or a comma list checks the upload for several at once (the first is the result's platform)" if allow_all else ""
+    return click.option("--platform", default="reels", show_default=True, metavar="reels|tiktok|shorts" + ("|all" if allow_all else ""),
+                        callback=check, help=f"Platform whose limits, interface overlays and grid crop to check against{extra}.")
+
+
 def _account(followers, following, account_likes, video_count, recent_views, history_file):
     from ..errors import OptionError
     from ..pipeline import make_account
@@ -126,6 +140,7 @@ def _account(followers, following, account_likes, video_count, recent_views, his
               help="When you will post it (e.g. 2026-12-01T18:30): the posting hour and weekday enter the score.")
 @click.option("--json", "json_out", default=None, metavar="PATH|-", help="Write the full result as JSON ('-' = stdout).")
 @click.option("--model", default=None, help="Engagement model NAME (trained with `train --history`) or PATH.")
+@_platform_option()
 @click.option("--best-frame", type=click.Path(dir_okay=False), default=None, help="Write the best cover frame as JPEG.")
 @click.option("--report", "report_out", type=click.Path(dir_okay=False), default=None,
               help="Write a self-contained HTML report (plots, frames, cover) to this file.")
@@ -141,8 +156,8 @@ def _account(followers, following, account_likes, video_count, recent_views, his
 @click.option("--quiet", "-q", is_flag=True, help="Print only the score (and JSON if asked).")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 def analyze(video, caption, caption_file, followers, following, account_likes, video_count, recent_views, history_file,
-            post_time, json_out, model, best_frame, report_out, max_seconds, max_file_mb, analyzers, threads, no_cache, profile, quiet,
-            debug):
+            post_time, json_out, model, platform, best_frame, report_out, max_seconds, max_file_mb, analyzers, threads,
+            no_cache, profile, quiet, debug):
     """Analyze VIDEO (or an image) and print its Virality Score, breakdown and suggestions."""
     from ..config import AnalysisConfig
     from ..pipeline import analyze as run
@@ -177,8 +192,9 @@ def analyze(video, caption, caption_file, followers, following, account_likes, v
     acct = _account(followers, following, account_likes, video_count, recent_views, history_file)
     prog = _Progress(not quiet)
     try:
-        result = run(video, caption=caption, account=acct, post_time=post_time, config=cfg, model=model, best_frame_path=best_frame,
-                     debug=debug, progress=prog, on_result=on_result if report_out else None)
+        result = run(video, caption=caption, account=acct, post_time=post_time, config=cfg, model=model,
+                     best_frame_path=best_frame, debug=debug, platform=platform, progress=prog,
+                     on_result=on_result if report_out else None)
     except OutputError as e:  # the API names its parameter; the CLI user typed the option
         if e.option == "best_frame_path":
             raise OutputError("--best-frame", e.path, e.reason) from None
@@ -193,6 +209,14 @@ def analyze(video, caption, caption_file, followers, following, account_likes, v
         click.echo(f"{result.score:.1f}")
     else:
         click.echo(summary(result))
+        if len(platform) == 1:
+            from ..platforms import get_profile
+
+            click.echo(f"\n  Checked for {get_profile(result.platform).label} (--platform reels|tiktok|shorts|all)")
+        if len(platform) > 1:
+            from .render import platforms_table
+
+            click.echo(platforms_table(result, platform))
         if profile:
             click.echo(render_profile(result))
         if written.get("report"):
@@ -293,9 +317,10 @@ def _fix_summary(r, quiet: bool = False) -> str:
 @_account_options
 @click.option("--sentiment", default="default", show_default=True,
               help="'default' (the trained MiniLM head when shipped), 'minilm', 'vader' or 'transformers:<path-or-id>'.")
+@_platform_option()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def caption(text, text_file, followers, following, account_likes, video_count, recent_views, history_file, sentiment,
-            as_json):
+            platform, as_json):
     """Analyze a caption alone (fast; for rewriting before posting)."""
     from ..workflows.caption import analyze_caption
 
@@ -307,6 +332,11 @@ def caption(text, text_file, followers, following, account_likes, video_count, r
         text = sys.stdin.read()
     acct = _account(followers, following, account_likes, video_count, recent_views, history_file)
     res = analyze_caption(text, account=acct, sentiment=sentiment)
+    from ..platforms import get_profile
+    from ..scoring.platform_rules import caption_limits
+
+    res["platform"] = platform[0]
+    res["platform_checks"] = {n: [sg.model_dump() for sg in caption_limits(get_profile(n), text)] for n in platform}
     if as_json:
         click.echo(json.dumps(res, indent=2, ensure_ascii=False))
         return
@@ -324,6 +354,11 @@ def caption(text, text_file, followers, following, account_likes, video_count, r
     for sg in res["suggestions"]:
         g = f"[{sg['expected_gain']:+.1f}] " if sg.get("expected_gain") is not None else ""
         click.echo(f"  • {g}{sg['message']}")
+    for n, checks in res["platform_checks"].items():
+        label = get_profile(n).label
+        click.echo(f"  {label}:" + (" within its caption and hashtag limits" if not checks else ""))
+        for sg in checks:
+            click.echo(f"    • {sg['message']}")
 
 
 @cli.command()
@@ -460,10 +495,11 @@ def report(result, out):
 @click.option("--parquet", "parquet_out", type=click.Path(dir_okay=False), default=None,
               help="Also write every record of --out as a flat Parquet table (scores, intervals, factors; needs pyarrow).")
 @click.option("--model", default=None, help="Engagement model NAME or PATH.")
+@_platform_option()
 @click.option("--max-seconds", type=float, default=180.0, show_default=True, callback=_positive("--max-seconds"))
 @click.option("--no-cache", is_flag=True, help="Do not read or write the per-video signal cache.")
 @click.option("--quiet", "-q", is_flag=True)
-def batch(source, out, workers, resume, ray_addr, reports_dir, parquet_out, model, max_seconds, no_cache, quiet):
+def batch(source, out, workers, resume, ray_addr, reports_dir, parquet_out, model, platform, max_seconds, no_cache, quiet):
     """Score a folder, a glob or a CSV (path, caption, followers, ...) into JSON lines, resumable."""
     from ..outputs import check_destination
     from ..workflows.batch import need_pyarrow, run_batch, summary_table, write_index, write_parquet
@@ -475,7 +511,7 @@ def batch(source, out, workers, resume, ray_addr, reports_dir, parquet_out, mode
         check_destination(parquet_out, "--parquet", [out])
         need_pyarrow()  # refuse before hours of work, not after
     settings = {"config": {"max_seconds": max_seconds, "use_cache": not no_cache}, "model": model,
-                "reports_dir": str(Path(reports_dir).absolute()) if reports_dir else None}
+                "platform": platform, "reports_dir": str(Path(reports_dir).absolute()) if reports_dir else None}
     res = run_batch(source, out, workers=workers, resume=resume, settings=settings, use_ray=ray_addr is not None,
                     ray_address=None if ray_addr in (None, "local") else ray_addr, progress=not quiet)
     if reports_dir:
@@ -536,16 +572,25 @@ def sample(out, seconds):
 @click.option("--source", type=click.Choice(["auto", "broad", "viral"]), default="auto", show_default=True,
               help="Kind of sample: viral = a scrape of posts that went viral (the 2025 layout), broad = ordinary posts.")
 @click.option("--no-history", is_flag=True, help="Do not give posts their account's earlier posts' views as input.")
+@click.option("--platform", default=None, metavar="reels|tiktok|shorts",
+              help="The posts' platform: with a `platform` column, score only its posts; without one, label the data. "
+                   "A platform column always adds per-platform metrics.")
 @click.option("--json", "as_json", is_flag=True)
-def evaluate(data, model, source, no_history, as_json):
+def evaluate(data, model, source, no_history, platform, as_json):
     """Evaluate an engagement model on posts it was not trained on (with the followers-only baseline)."""
     from ..workflows.evaluate import evaluate_engagement
 
-    res = evaluate_engagement(data, model, source=None if source == "auto" else source, history=not no_history)
+    res = evaluate_engagement(data, model, source=None if source == "auto" else source, history=not no_history,
+                              platform=platform)
     if as_json:
         click.echo(json.dumps(res, indent=2))
         return
     for k, v in res.items():
+        if k == "by_platform":
+            for name, sub in v.items():
+                click.echo(f"  {name}: " + ", ".join(f"{a} {round(b, 3) if isinstance(b, float) else b}" for a, b in sub.items()
+                                                    if a in ("n", "spearman_views", "mae_log_views", "bias_log10", "coverage_80", "note")))
+            continue
         click.echo(f"  {k:<34} {v if not isinstance(v, float) else round(v, 4)}")
 
 

@@ -83,3 +83,35 @@ def profile(a: Analysis) -> str:
         cached = " (cached)" if a.signals.get(k[9:]) and a.signals[k[9:]].cached else ""
         lines.append(f"    {k[9:]:<14} {v:7.3f}{cached}")
     return "\n".join(lines)
+
+
+def platforms_table(a: Analysis, names: list[str]) -> str:
+    """The same upload checked for several platforms: what differs (length, caption, overlays, cover crop)."""
+    from ..scoring.platform_rules import compare_platforms
+
+    sz = a.signals.get("safe_zones")
+    dur = (a.media.analyzed_s or a.media.duration_s) if a.media and a.media.kind == "video" else None
+    cmp = compare_platforms(names, dur, a.caption, sz.values if sz else None)
+    lines = ["", "  Checked for each platform"]
+    for name, r in cmp.items():
+        lines.append(f"    {r['label']}")
+        hid = r["hidden"]
+        if hid:
+            for kind in ("text", "face"):
+                items = [h for h in hid if h["kind"] == kind]
+                if items:
+                    h = items[0]
+                    what = f"text '{h.get('text', '')}'" if kind == "text" else "face"
+                    ts = sorted({x["t"] for x in items})
+                    when = f"{ts[0]:.1f} s" if len(ts) == 1 else f"{ts[0]:.1f}-{ts[-1]:.1f} s"
+                    lines.append(f"      {what} under the {h['overlay']} at {when}: {h['move']}")
+        elif sz is not None:
+            lines.append("      nothing under its interface")
+        for c in r["cover_cut"][:1]:
+            lines.append(f"      profile-grid crop keeps {c['inside']:.0%} of the cover's {c['kind']}")
+        if r["duration_advice"]:
+            lines.append(f"      {r['duration_advice']}")
+        for m in r["caption"]:
+            lines.append(f"      {m}")
+        lines.append(f"      loudness target {r['loudness_lufs']:.0f} LUFS, true peak {r['true_peak_dbtp']:.0f} dBTP")
+    return "\n".join(lines)

@@ -86,10 +86,57 @@ def builder(name: str, needs: tuple[str, ...] | str, rank: float | None = None, 
     return deco
 
 
+def platform_profile(s: dict[str, Signal]):
+    """The profile the result is for: named by the safe_zones signal (the pipeline derives it for the
+    chosen platform), else the default (Reels)."""
+    from ..platforms import get_profile
+
+    sz = s.get("safe_zones")
+    return get_profile(sz.values.get("platform") if sz is not None else None)
+
+
+def _where(box) -> str:
+    x, y, w, h = box
+    return f"x {x:.0%}, y {y:.0%}, {w:.0%} wide, {h:.0%} tall"
+
+
+def _span(ts: list[float]) -> str:
+    lo, hi = min(ts), max(ts)
+    return f"{lo:.1f} s" if hi - lo < 0.05 else f"{lo:.1f}-{hi:.1f} s"
+
+
+def _grouped(items: list[dict]) -> list[tuple[dict, list[float]]]:
+    """Hidden items grouped by what they are (same text, or the same place for faces): (first item, times)."""
+    groups: dict[tuple, tuple[dict, list[float]]] = {}
+    for it in items:
+        key = (it["kind"], it.get("text", "").lower().strip() or tuple(round(v, 1) for v in it["box"]), it["overlay"])
+        if key in groups:
+            groups[key][1].append(it["t"])
+        else:
+            groups[key] = (it, [it["t"]])
+    return list(groups.values())
+
+
+def duration_fit(prof, d: float) -> float:
+    """0-100: how a clip of `d` seconds fits the platform's length rules (100 inside the recommended range,
+    a linear fall to 60 at the platform's minimum and maximum, 0 outside them)."""
+    lo, hi = prof.recommended_duration_s
+    if d < prof.min_duration_s or d > prof.max_duration_s + 0.5:
+        return 0.0
+    if d < lo:
+        return 60.0 + 40.0 * (d - prof.min_duration_s) / max(lo - prof.min_duration_s, 1e-6)
+    if d > hi:
+        return 100.0 - 40.0 * (d - hi) / max(prof.max_duration_s - hi, 1e-6)
+    return 100.0
+
+
 @builder("format", needs=('format',), rank=2)
 def format_fit(s):
+    from .platform_rules import platform_duration_advice
+
     sig = s.get("format")
     v = sig.values
+    prof = platform_profile(s)
     aspect = v["aspect"]
     # the picture's own shape counts, not the frame's: a 16:9 picture with bars in a 9:16 frame is 16:9
     content = v.get("content_aspect", aspect)
@@ -99,37 +146,63 @@ def format_fit(s):
     r_score = band(short, 240, 1080, 1e9, 2e9) if short < 1080 else 100.0
     r_score = 0.85 * 100 + 0.15 * r_score if short >= 720 else r_score * 0.85
     sug, parts = [], []
+    W, H = prof.width, prof.height
     if v["kind"] == "video":
         fps = v["fps"] or 0
         f_score = 100.0 if 23.5 <= fps <= 60.5 else (60.0 if fps > 60.5 else ramp(fps, 10, 23.5))
         d = v["duration_s"]
-        # duration is its own factor (learned from real posts: the `duration` component); here only its advice
-        score = (0.4 * a_score + 0.3 * r_score + 0.1 * f_score) / 0.8
+        # the platform's own length rules (the learned `duration` factor says what real posts show): full marks
+        # in the recommended range, down to 60 at the platform's limits, 0 outside them
+        d_score = duration_fit(prof, d)
+        score = 0.4 * a_score + 0.3 * r_score + 0.1 * f_score + 0.2 * d_score
         parts.append(f"{v['width']}x{v['height']} {v['orientation']}, {fps:.0f} fps, {d:.1f} s")
         if abs(content - aspect) > 0.05:
             parts.append(f"picture {v['content_width']}x{v['content_height']} inside black bars")
-        if d < 5:
-            sug.append(Suggestion(component="duration", problem="duration", action="duration:10",
-                                  message=f"At {d:.1f} s the video is very short; 7-30 s clips give the algorithm more watch time to measure.",
-                                  evidence=[Evidence(t=0.0, t_end=d, value=d, note="duration, s")], priority=2))
-        elif d > 90:
-            sug.append(Suggestion(component="duration", problem="duration", action="duration:60",
-                                  message=f"At {d:.0f} s the video is long for a short; trim to the strongest 15-60 s.",
-                                  evidence=[Evidence(t=0.0, t_end=d, value=d, note="duration, s")], priority=2))
+        adv = platform_duration_advice(prof, d)
+        if adv is not None:
+            sug.append(adv)
         if not 23.5 <= fps <= 60.5:
-            sug.append(Suggestion(component="format", message=f"Export at 30 fps (the file is {fps:.1f} fps).", priority=3))
+            sug.append(Suggestion(component="format", message=f"Export at {prof.export.get('fps', 30)} fps (the file is {fps:.1f} fps).", priority=3))
     else:
         score = 0.55 * a_score + 0.45 * r_score
         parts.append(f"image {v['width']}x{v['height']} {v['orientation']}")
     if v["orientation"] != "vertical" or abs(aspect - 0.5625) > 0.03:
-        sug.append(Suggestion(component="format", message=f"Reframe to 9:16 vertical (1080x1920); the file is {v['width']}x{v['height']} ({v['orientation']}), so it will be shown with bars or cropped.", priority=1))
+        sug.append(Suggestion(component="format", message=f"Reframe to {prof.aspect} vertical ({W}x{H}) for {prof.label}; the file is {v['width']}x{v['height']} ({v['orientation']}), so it will be shown with bars or cropped.", priority=1))
     if short < 720:
-        sug.append(Suggestion(component="format", message=f"Export at least 720x1280 (ideally 1080x1920); the short side is {short} px.", priority=1))
+        sug.append(Suggestion(component="format", message=f"Export at least 720x1280 (ideally {W}x{H}); the short side is {short} px.", priority=1))
     bars = min(1.0, v.get("letterbox", 0.0) + v.get("pillarbox", 0.0))
     score -= 10 * bars  # burned-in bars waste the screen and stop the platform from cropping or zooming
     if abs(content - aspect) > 0.05:
-        sug.append(Suggestion(component="format", message=f"The picture fills only {v['content_width']}x{v['content_height']} of the frame (black bars); crop or reframe it to fill 9:16.", priority=1))
-    return _c("format", score, "; ".join(parts), sig, {k: v.get(k) for k in ("aspect", "content_aspect", "short_side", "fps", "duration_s", "orientation")}), sug
+        sug.append(Suggestion(component="format", message=f"The picture fills only {v['content_width']}x{v['content_height']} of the frame (black bars); crop or reframe it to fill {prof.aspect}.", priority=1))
+    raw = {k: v.get(k) for k in ("aspect", "content_aspect", "short_side", "fps", "duration_s", "orientation")}
+    raw["platform"] = prof.name
+    ev = [e for e in sig.evidence][:6]
+    sz = s.get("safe_zones")
+    if sz is not None and sz.applicable:
+        faces = [h for h in sz.values.get("hidden", []) if h["kind"] == "face"]
+        raw["face_hidden"] = bool(faces)
+        if faces:
+            score -= 10
+            first, ts = max(_grouped(faces), key=lambda g: len(g[1]))
+            parts.append(f"face under the {prof.label} {first['overlay']} at {_span(ts)}")
+            ev += [Evidence(t=h["t"], value=h["covered"], note=f"face under the {h['overlay']} ({_where(h['box'])})") for h in faces[:4]]
+            sug.append(Suggestion(component="format", priority=1, target=_span(ts),
+                                  message=f"On {prof.label} the face at {_span(ts)} ({_where(first['box'])}) sits under the {first['overlay']}: {first['move']}."))
+        cover = sz.values.get("cover") or {}
+        cut = cover.get("cut") or []
+        raw["cover_grid_cut"] = bool(cut)
+        if cut and prof.grid_crop_aspect > 0.57:
+            score -= 5
+            it = max(cut, key=lambda c: 1 - c["inside"])
+            what = f"the text '{it['text']}'" if it.get("text") else "the face"
+            cx, cy, cw, ch = cover["crop"]
+            ev.append(Evidence(t=cover["t"], value=it["inside"], note=f"grid crop keeps {it['inside']:.0%} of {what}"))
+            tile = "3:4" if abs(prof.grid_crop_aspect - 0.75) < 0.01 else f"{prof.grid_crop_aspect:.2f}:1"
+            sug.append(Suggestion(component="format", priority=2, target=f"cover at {cover['t']:.1f} s",
+                                  message=f"The {prof.label} profile grid shows the cover (the frame at {cover['t']:.1f} s) cut to {tile}, "
+                                          f"which keeps only {it['inside']:.0%} of {what}: choose a cover where it sits between "
+                                          f"{cy:.0%} and {cy + ch:.0%} of the height, or upload a cover image."))
+    return _c("format", score, "; ".join(parts), sig, raw, evidence=ev), sug
 
 
 @builder("exposure", needs=('exposure',), rank=7)
@@ -309,14 +382,69 @@ def faces(s):
     return _c("faces", score, why, sig, {k: v[k] for k in ("face_fraction", "face_in_first_frame", "face_in_first_3s", "largest_face_area", "eyes_to_camera_fraction")}), sug
 
 
+# Legibility on a phone (issue 27): on-screen text is flagged when its estimated font size on a 1080x1920
+# screen is under MIN_TEXT_PX (2.5 % of the height) or its contrast with what surrounds it is under
+# MIN_CONTRAST. Font size: legibility.info's rule for text in video (full HD shown full-screen on an average
+# 6.2" phone at 40 cm, visual acuity 0.5) gives a minimum of 40-60 px for body text (58 px in its worked
+# example); 48 px is the middle. The W3C TTML/SDP-US default subtitle height is 5 % of the picture (twice
+# this), so text under 2.5 % is small by broadcast standards too. Contrast: WCAG 2 asks 3:1 for large text
+# (SC 1.4.3). The OCR gives the ink height of a line; the font size is estimated from it by what the line's
+# letters span (ascender to descender ~0.95 em, capitals or ascenders only ~0.72 em, x-height ~0.5 em).
+MIN_TEXT_PX = 48.0
+MIN_CONTRAST = 3.0
+
+
+def font_px(ink_px: float, text: str) -> float:
+    """Font size (em, px) estimated from a line's ink height and the letters it holds."""
+    desc = any(c in "gjpqy" for c in text)
+    asc = any(c.isupper() or c.isdigit() or c in "bdfhiklt" for c in text)
+    k = 0.95 if (desc and asc) else 0.72 if (desc or asc) else 0.5
+    return ink_px / k
+
+
+def _iou(a, b) -> float:
+    ix = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = a[2] * a[3] + b[2] * b[3] - inter
+    return inter / union if union > 0 else 0.0
+
+
+def illegible(boxes: list[dict]) -> list[dict]:
+    """The text lines too small or too low in contrast to read on a phone: one entry per distinct text
+    (its first time), with `font_px`, `contrast`, `why`, and `steady` (a line at the same place in another
+    checked frame: burned-in text such as a title or caption, rather than a sign the camera passes)."""
+    seen, out = set(), []
+    for b in boxes:
+        key = b.get("text", "").lower().strip()
+        if not key or key in seen:
+            continue
+        px = b.get("screen_px") or b.get("height_px")
+        fpx = font_px(px, b["text"]) if px else None
+        con = b.get("contrast")
+        why = []
+        if fpx is not None and fpx < MIN_TEXT_PX:
+            why.append("small")
+        if con is not None and con < MIN_CONTRAST:
+            why.append("low contrast")
+        if why:
+            seen.add(key)
+            steady = any(o["t"] != b["t"] and _iou(o["box"], b["box"]) >= 0.5 for o in boxes)
+            out.append({**b, "font_px": round(fpx, 1) if fpx else None, "why": why, "steady": steady})
+    out.sort(key=lambda x: not x["steady"])  # burned-in lines first
+    return out
+
+
 @builder("text", needs=('ocr',), rank=13)
 def onscreen_text(s):
     sig = s.get("ocr")
     v = sig.values
+    prof = platform_profile(s)
     score = 45 + 30 * min(1.0, v["text_fraction"] / 0.5) + 25 * v["text_in_first_3s"]
     if v["mean_text_area"] > 0.35:
         score -= 20
     sug = []
+    ev = list(sig.evidence)[:6]
     if v["watermark"]:
         score -= 60
         sug.append(Suggestion(component="text", message=f"Remove the burned-in watermark/handle ('{v['watermark_text']}'); Instagram demotes reposted content.", priority=1))
@@ -332,7 +460,48 @@ def onscreen_text(s):
     why = f"text in {v['text_fraction']:.0%} of checked frames" + (" incl. the opening" if v["text_in_first_3s"] else "")
     if v["watermark"]:
         why += f"; watermark '{v['watermark_text']}'"
-    return _c("text", score, why, sig, raw), sug
+    # under the platform's interface (safe zones)
+    sz = s.get("safe_zones")
+    hidden = [h for h in (sz.values.get("hidden", []) if sz is not None else []) if h["kind"] == "text"]
+    raw["text_hidden"] = bool(hidden)
+    raw["platform"] = prof.name
+    if hidden:
+        score -= 15
+        groups = sorted(_grouped(hidden), key=lambda g: -len(g[1]))
+        first, ts = groups[0]
+        more = f" (and {len(groups) - 1} more line{'s' if len(groups) > 2 else ''})" if len(groups) > 1 else ""
+        why += f"; text under the {prof.label} {first['overlay']}"
+        ev += [Evidence(t=h["t"], value=h["covered"], note=f"'{h.get('text', '')}' {h['covered']:.0%} under the {h['overlay']} ({_where(h['box'])})")
+               for h in hidden[:4]]
+        sug.append(Suggestion(component="text", priority=1, target=_span(ts),
+                              message=f"On {prof.label} the text '{first.get('text', '')}' at {_span(ts)} ({_where(first['box'])}) "
+                                      f"sits under the {first['overlay']}{more}: {first['move']}."))
+    # legible on a phone
+    bad = illegible(v.get("boxes") or [])
+    raw["illegible"] = [{k: b.get(k) for k in ("t", "box", "text", "font_px", "contrast", "why", "steady")} for b in bad[:10]]
+    if bad:
+        score -= 10
+        ev += [Evidence(t=b["t"], value=b["font_px"] if "small" in b["why"] else b["contrast"],
+                        note=f"'{b['text']}' " + " and ".join(
+                            (f"~{b['font_px']:.0f} px font" if w == "small" else f"contrast {b['contrast']:.1f}:1") for w in b["why"])
+                        + f" ({_where(b['box'])})") for b in bad[:4]]
+        b = bad[0]
+        fixes = []
+        if "small" in b["why"]:
+            fixes.append(f"is about {b['font_px']:.0f} px (font size) on a 1080x1920 phone screen, under the {MIN_TEXT_PX:.0f} px "
+                         f"(2.5 % of the height) a phone needs at arm's length: make it larger")
+        if "low contrast" in b["why"]:
+            fixes.append(f"stands out from what is behind it by only {b['contrast']:.1f}:1 (3:1 is the least for large text): "
+                         f"add a dark outline, a shadow or a backing box")
+        more = f" ({len(bad) - 1} other line{'s' if len(bad) > 2 else ''} too)" if len(bad) > 1 else ""
+        if b["steady"]:  # burned in: a title, caption or stamp the creator put there
+            msg = f"The on-screen text '{b['text']}' at {b['t']:.1f} s ({_where(b['box'])}) " + "; it ".join(fixes) + f"{more}."
+        else:  # seen once: it may be a sign or a label in the scene, so a check, not an order
+            msg = (f"Look at the text '{b['text']}' at {b['t']:.1f} s ({_where(b['box'])}): it " + "; it ".join(fixes)
+                   + f" if it is text you added{more}.")
+        sug.append(Suggestion(component="text", priority=2 if b["steady"] else 3, target=f"{b['t']:.1f} s", message=msg))
+        why += f"; {len(bad)} line{'s' if len(bad) > 1 else ''} hard to read on a phone"
+    return _c("text", score, why, sig, raw, evidence=ev[:12]), sug
 
 
 @builder("audio", needs=('audio',), rank=14, guard=False)

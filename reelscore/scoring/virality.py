@@ -192,7 +192,7 @@ def score_analysis(components: list[Component], suggestions: list[Suggestion], s
         outlook, engagement, post_effect = _predictions(sc, account, row, total, learned, notes)
 
     ranked, checks = _what_if(suggestions, sc, comps, effects, total, score, caption, account, duration_s, cap,
-                              content, post_time, learned)
+                              content, post_time, learned, signals)
     definition = DEFINITION if sc.effects is not None else DEFINITION + " (No trained model/reference: prior only, heuristic.)"
     return ScoreResult(score=round(float(np.clip(score, 0, 100)), 1), definition=definition,
                        components=[comps[n] for n in order], suggestions=ranked, engagement=engagement, notes=notes,
@@ -289,7 +289,7 @@ FACE_PRESENT = {"face_frame_rate": 0.8, "avg_faces_per_frame": 1.0, "multi_perso
 
 
 def _what_if(suggestions, sc: Scorer, comps: dict[str, Component], effects: dict[str, float], total: float,
-             score: float, caption, account, duration_s, cap, content, post_time, learned):
+             score: float, caption, account, duration_s, cap, content, post_time, learned, signals):
     """Each suggestion's predicted change of the Virality Score (the post effect re-scored with the fix);
     suggestions that gain nothing (or cannot be estimated) are dropped; one suggestion per problem."""
     cache: dict[str, float | None] = {}
@@ -311,10 +311,20 @@ def _what_if(suggestions, sc: Scorer, comps: dict[str, Component], effects: dict
             row = sc.post_row(caption, account, duration_s, cap, c2, post_time)
             e = sc.effects.effects([row], None, ("faces",))[0]["faces"]
             new_total = total - learned["faces"] + e
-        elif (s.action or "").startswith("duration:") and "duration" in learned:
-            row = sc.post_row(caption, account, float(s.action.split(":", 1)[1]), cap, content, post_time)
-            e = sc.effects.effects([row], None, ("duration",))[0]["duration"]
-            new_total = total - learned["duration"] + e
+        elif (s.action or "").startswith("duration:"):
+            # a new length moves the platform's length rule (format) and the learned duration effect together
+            d = float(s.action.split(":", 1)[1])
+            new_total = total
+            if "duration" in learned:
+                row = sc.post_row(caption, account, d, cap, content, post_time)
+                new_total += sc.effects.effects([row], None, ("duration",))[0]["duration"] - learned["duration"]
+            fmt = signals.get("format")
+            if "format" in effects and fmt is not None and fmt.values.get("duration_s"):
+                from .components import format_fit
+
+                moved = {**signals, "format": fmt.model_copy(update={"values": {**fmt.values, "duration_s": d}})}
+                c2, _ = format_fit(moved)
+                new_total += prior_effect("format", c2.score, sc.neutral, sc.prior_weights()) - effects["format"]
         elif s.component in effects and comps[s.component].effect_source == "prior":
             cur = comps[s.component].score
             target = min(100.0, max(FIX_TARGET, cur + 10, (comps[s.component].neutral or 50.0)))

@@ -1,7 +1,8 @@
 """Score a catalogue: `reelscore batch INPUT --out results.jsonl`.
 
 INPUT is a folder (every video or picture in it, recursively), a glob, or a CSV with a `path` column
-and optional `caption, followers, following, account_likes, n_videos, recent_views` columns. Each
+and optional `caption, followers, following, account_likes, n_videos, recent_views, platform` columns
+(`platform`: reels, tiktok or shorts for that row; otherwise the batch's --platform). Each
 item becomes one JSON line in the output: `{"key", "path", "ok", "score", "views_p50", "result" |
 "error", "seconds"}`. Lines are appended and flushed one by one, so a killed batch keeps every
 finished item; `resume` skips items whose key (content hash + settings + caption + account inputs)
@@ -22,6 +23,7 @@ from pathlib import Path
 
 from ..errors import OptionError, ReelscoreError
 from ..outputs import output_errors
+from ..platforms import get_profile
 from ..schema import parse_counts
 
 MEDIA_EXTS = {".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi", ".gif", ".jpg", ".jpeg", ".png", ".webp", ".bmp",
@@ -33,6 +35,7 @@ class Item:
     path: str
     caption: str | None = None
     account: dict = field(default_factory=dict)
+    platform: str | None = None  # this item's platform (a CSV `platform` cell), else the batch's
 
     def key(self, settings: str) -> str:
         from ..cache import video_key
@@ -41,7 +44,8 @@ class Item:
             vk = video_key(self.path)
         except OSError:
             vk = "unreadable:" + self.path
-        blob = json.dumps([vk, settings, self.caption, self.account], sort_keys=True)
+        blob = json.dumps([vk, settings, self.caption, self.account] + ([self.platform] if self.platform else []),
+                          sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
 
@@ -68,9 +72,13 @@ def read_items(source: str) -> list[Item]:
                 try:
                     acct = {k: _num(r.get(k)) for k in ("followers", "following", "account_likes", "n_videos")}
                     acct["recent_views"] = parse_counts(r.get("recent_views") or "", "recent_views") or None
-                except ValueError as e:  # a bad cell names its line instead of stopping with a traceback
+                    plat = (r.get("platform") or "").strip() or None
+                    if plat is not None:
+                        plat = get_profile(plat).name
+                except (ValueError, OptionError) as e:  # a bad cell names its line instead of stopping with a traceback
                     raise OptionError(f"{source}: line {line}: {e}") from None
-                out.append(Item(str(path), r.get("caption") or None, {k: v for k, v in acct.items() if v is not None}))
+                out.append(Item(str(path), r.get("caption") or None, {k: v for k, v in acct.items() if v is not None},
+                                plat))
         return out
     files = sorted(glob.glob(source, recursive=True))
     if not files:
@@ -134,10 +142,13 @@ def score_item(item: dict, settings: dict) -> dict:
 
             rec["report"] = write_report(a, Path(reports) / f"{Path(item['path']).stem}-{item['key'][:8]}.html", media,
                                          option="--reports")
+        platform = item.get("platform") or settings.get("platform") or "reels"
         a = analyze(item["path"], caption=item.get("caption"), config=cfg, model=settings.get("model"),
-                    on_result=on_result if reports else None, **item.get("account", {}))
+                    platform=platform, on_result=on_result if reports else None, **item.get("account", {}))
+        sz = a.signals.get("safe_zones")
         rec.update(ok=True, score=a.score, views_p50=a.engagement.views.p50 if a.engagement else None,
-                   result=json.loads(a.model_dump_json()))
+                   platform=a.platform, text_hidden=sz.values.get("text_hidden") if sz else None,
+                   face_hidden=sz.values.get("face_hidden") if sz else None, result=json.loads(a.model_dump_json()))
     except ReelscoreError as e:
         rec.update(ok=False, error=str(e), error_type=type(e).__name__)
     except Exception as e:  # noqa: BLE001 - recorded, never aborts the batch
@@ -176,7 +187,7 @@ def run_batch(source: str, out: str, workers: int | None = None, resume: bool = 
         k = it.key(fp)
         if k in have:
             continue
-        todo.append({"key": k, "path": it.path, "caption": it.caption, "account": it.account})
+        todo.append({"key": k, "path": it.path, "caption": it.caption, "account": it.account, "platform": it.platform})
     with output_errors(out, "--out"):  # a full disk or a refused folder: one line naming --out, exit 2
         outp.parent.mkdir(parents=True, exist_ok=True)
         fh = open(outp, "a", encoding="utf-8")
@@ -282,7 +293,8 @@ def write_index(res: dict, path: str) -> str:
 
 
 PARQUET_COLUMNS = ["key", "path", "ok", "score", "views_p10", "views_p50", "views_p90", "likes_p50", "comments_p50",
-                   "shares_p50", "saves_p50", "duration_s", "caption", "error", "error_type", "seconds", "report"]
+                   "shares_p50", "saves_p50", "duration_s", "caption", "error", "error_type", "seconds", "report",
+                   "platform", "text_hidden", "face_hidden"]
 
 
 def flat_row(rec: dict) -> dict:
@@ -292,7 +304,8 @@ def flat_row(rec: dict) -> dict:
     row = {"key": rec.get("key"), "path": rec.get("path"), "ok": bool(rec.get("ok")), "score": rec.get("score"),
            "duration_s": (res.get("media") or {}).get("analyzed_s"), "caption": res.get("caption"),
            "error": rec.get("error"), "error_type": rec.get("error_type"), "seconds": rec.get("seconds"),
-           "report": rec.get("report")}
+           "report": rec.get("report"), "platform": res.get("platform") or rec.get("platform"),
+           "text_hidden": rec.get("text_hidden"), "face_hidden": rec.get("face_hidden")}
     for m in ("views", "likes", "comments", "shares", "saves"):
         iv = eng.get(m) or {}
         for q in (("p10", "p50", "p90") if m == "views" else ("p50",)):
@@ -325,7 +338,8 @@ def write_parquet(jsonl: str, path: str) -> str:
     comps = sorted({k for r in rows for k in r if k.startswith("component_")})
     cols = PARQUET_COLUMNS + comps
     types = {"ok": pa.bool_(), "key": pa.string(), "path": pa.string(), "caption": pa.string(), "error": pa.string(),
-             "error_type": pa.string(), "report": pa.string()}
+             "error_type": pa.string(), "report": pa.string(), "platform": pa.string(), "text_hidden": pa.bool_(),
+             "face_hidden": pa.bool_()}
     table = pa.table({c: pa.array([r.get(c) for r in rows], type=types.get(c, pa.float64())) for c in cols})
     buf = io.BytesIO()
     pq.write_table(table, buf)

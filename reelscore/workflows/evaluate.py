@@ -5,28 +5,41 @@ import time
 
 import numpy as np
 
+from pathlib import Path
+
 from ..errors import ReelscoreError
+from ..platforms import get_profile
 from ..models.engagement.data import load_posts
 from ..models.engagement.features import prepare, with_history
 from ..models.engagement.metrics import evaluate_predictions, spearman, within_creator_spearman
-from ..models.engagement.store import load_model, resolve_model_path
+from ..models.engagement.store import DEFAULT_MODEL, load_model, resolve_model_path
 
 
-def evaluate_engagement(data: str, model: str | None = None, source: str | None = None, history: bool = True) -> dict:
+def evaluate_engagement(data: str, model: str | None = None, source: str | None = None, history: bool = True,
+                        platform: str | None = None) -> dict:
     """Metrics of a trained model on FILE (either layout: the 2025 scrape's or SMP-Video's, account
     columns optional). Never trains on FILE.
 
     source: "broad" / "viral" (default: detected from the columns; the 2025 trending scrape's layout is
     "viral", SMP-Video's and personal exports "broad"): which scale the model predicts on and which
     calibration its intervals use. history: each post gets the views of its account's earlier posts
-    in FILE as its recent-views input (nothing later than the post itself is used)."""
+    in FILE as its recent-views input (nothing later than the post itself is used).
+
+    platform: reels / tiktok / shorts. When FILE has a `platform` column, only its posts of that platform
+    are scored; without one, FILE is taken to come from that platform. Either way, when FILE has a
+    platform column the result carries `by_platform`: the same metrics per platform (the shipped model is
+    calibrated on TikTok data; a creator's Reels or Shorts history shows how far that carries)."""
     path = resolve_model_path(model)
     if path is None:
         raise ReelscoreError("no engagement model found")
     m = load_model(str(path))
+    want = get_profile(platform).name if platform else None
     posts = [p for p in load_posts(data, source=source) if p.views is not None]
+    has_column = any(p.platform for p in posts)
+    if want and has_column:
+        posts = [p for p in posts if p.platform == want]
     if not posts:
-        raise ReelscoreError(f"{data}: no posts with views")
+        raise ReelscoreError(f"{data}: no posts with views" + (f" on {want}" if want and has_column else ""))
     if history:
         with_history(posts)
     rows, emb, y = prepare(posts, m.use_embeddings)
@@ -39,6 +52,21 @@ def evaluate_engagement(data: str, model: str | None = None, source: str | None 
     res["followers_known_fraction"] = float(np.isfinite(lf).mean())
     res["history_used_fraction"] = float(np.mean([bool(p.recent_views) for p in posts]))
     res["content_features_fraction"] = float(np.mean([p.content is not None for p in posts]))
+    plats = [p.platform or "unknown" for p in posts] if has_column else [want or "unknown"] * len(posts)
+    res["platform"] = want if want else (plats[0] if len(set(plats)) == 1 else "mixed")
+    res["model_calibrated_on"] = "tiktok" if Path(str(path)).name == DEFAULT_MODEL else "the model's own training data"
+    if has_column:
+        res["by_platform"] = {}
+        arr = np.array(plats)
+        users = [p.user for p in posts]
+        for name in sorted(set(plats)):
+            m_ = arr == name
+            if m_.sum() >= 3:
+                sub = evaluate_predictions(P[m_], y["views"][m_], lf[m_], [u for u, k in zip(users, m_) if k])
+                sub["bias_log10"] = float(np.nanmean(P[m_, 1] - y["views"][m_]))
+                res["by_platform"][name] = sub
+            else:
+                res["by_platform"][name] = {"n": int(m_.sum()), "note": "fewer than 3 posts"}
     res.update(_score_metrics(m, posts, rows, y, lf))
     return res
 

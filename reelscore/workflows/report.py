@@ -133,12 +133,54 @@ def _img(jpeg: bytes, alt: str, cls: str = "") -> str:
     return f'<img class="{cls}" alt="{html.escape(alt)}" src="data:image/jpeg;base64,{base64.b64encode(jpeg).decode()}">'
 
 
+def overlay_svg(a: Analysis, t: float | None = None, cover: bool = False) -> str:
+    """The platform's interface overlays (grey, named), the profile-grid crop (dashed, on the cover) and
+    the boxes hidden at time `t` (red), as an SVG in 9:16 screen coordinates laid over the picture."""
+    sz = a.signals.get("safe_zones")
+    if sz is None:
+        return ""
+    v = sz.values
+    e = html.escape
+    W, H = 90, 160  # viewBox units: a 9:16 screen
+    out = [f'<svg class=ovl viewBox="0 0 {W} {H}" preserveAspectRatio="none" aria-hidden=true>']
+    for o in v.get("overlays", []):
+        x, y, w, h = o["box"]
+        mx, my = (x + w / 2) * W, (y + h / 2) * H
+        turn = f' transform="rotate(-90 {mx:.2f} {my:.2f})"' if w < 0.5 else ""
+        out.append(f'<rect x="{x * W:.2f}" y="{y * H:.2f}" width="{w * W:.2f}" height="{h * H:.2f}" '
+                   f'fill="#000" fill-opacity=".38" stroke="#fff" stroke-opacity=".6" stroke-width=".25"/>'
+                   f'<text x="{mx:.2f}" y="{my:.2f}" font-size="{2.6 if w > 0.5 else 2.0}" fill="#fff" '
+                   f'text-anchor="middle" dominant-baseline="middle"{turn}>{e(o["name"])}</text>')
+    if cover and v.get("cover"):
+        from ..scoring.safe_zones import to_screen
+
+        aspect = (a.media.width / a.media.height) if a.media and a.media.height else None
+        cx, cy, cw, ch = to_screen(v["cover"]["crop"], aspect)
+        out.append(f'<rect x="{cx * W:.2f}" y="{cy * H:.2f}" width="{cw * W:.2f}" height="{ch * H:.2f}" fill="none" '
+                   f'stroke="{ACCENT}" stroke-width=".6" stroke-dasharray="2 1.2"/>'
+                   f'<text x="{(cx + 0.02) * W:.2f}" y="{(cy + 0.015) * H + 2:.2f}" font-size="2.2" fill="{ACCENT}">profile grid crop</text>')
+    if t is not None:
+        for h_ in v.get("hidden", []):
+            if abs(h_["t"] - t) < 1e-3:
+                x, y, w, hh = h_["box"]
+                out.append(f'<rect x="{x * W:.2f}" y="{y * H:.2f}" width="{w * W:.2f}" height="{hh * H:.2f}" fill="none" '
+                           f'stroke="{BAD}" stroke-width=".8"/>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _screen(jpeg: bytes, alt: str, svg: str) -> str:
+    """A picture shown as on a 9:16 phone screen (bars for other shapes) with an SVG laid over it."""
+    return f'<div class=phone>{_img(jpeg, alt)}{svg}</div>'
+
+
 def band(score: float) -> str:
     return ("very likely to beat comparable posts" if score >= 80 else "above typical" if score >= 60 else
             "typical" if score >= 40 else "below typical" if score >= 20 else "unlikely to travel")
 
 
-def render(a: Analysis, frames: list[tuple[float, bytes]] | None = None, cover: bytes | None = None) -> str:
+def render(a: Analysis, frames: list[tuple[float, bytes]] | None = None, cover: bytes | None = None,
+           hidden_frame: tuple[float, bytes] | None = None) -> str:
     """The report as one HTML string (no external resource of any kind)."""
     e = html.escape
     parts = [f"<h1>Virality Score <span class=score>{a.score:.0f}</span><small>/100</small></h1>",
@@ -172,8 +214,25 @@ def render(a: Analysis, frames: list[tuple[float, bytes]] | None = None, cover: 
         strip = "".join(_img(j, f"{t:.1f} s", "cover" if best is not None and abs(t - best) < 1e-3 else "")
                         + f"<span>{t:.1f} s</span>" for t, j in frames)
         parts.append(f"<h2>Sampled frames</h2><div class=strip>{strip}</div>")
+    sz = a.signals.get("safe_zones")
+    from ..platforms import get_profile
+
+    label = get_profile(sz.values.get("platform", a.platform) if sz is not None else a.platform).label
     if cover:
-        parts.append(f"<h2>Suggested cover ({a.best_frame.t:.1f} s)</h2>" + _img(cover, "cover frame", "big"))
+        if sz is not None:
+            parts.append(f"<h2>Suggested cover ({a.best_frame.t:.1f} s) under the {e(label)} interface</h2>"
+                         + _screen(cover, "cover frame", overlay_svg(a, a.best_frame.t, cover=True))
+                         + "<p class=small>grey: the platform's overlays; dashed: the profile grid's crop; "
+                           "red: text or a face under an overlay</p>")
+        else:
+            parts.append(f"<h2>Suggested cover ({a.best_frame.t:.1f} s)</h2>" + _img(cover, "cover frame", "big"))
+    if hidden_frame and sz is not None:
+        t, jpg = hidden_frame
+        items = [h_ for h_ in sz.values.get("hidden", []) if abs(h_["t"] - t) < 1e-3]
+        desc = "; ".join(f"{h_['kind']} {('“' + h_['text'] + '” ') if h_.get('text') else ''}under the {h_['overlay']}: "
+                         f"{h_['move']}" for h_ in items[:3])
+        parts.append(f"<h2>Hidden by the {e(label)} interface ({t:.1f} s)</h2>"
+                     + _screen(jpg, f"frame at {t:.1f} s", overlay_svg(a, t)) + f"<p class=small>{e(desc)}</p>")
     if a.suggestions:
         parts.append("<h2>Suggestions, by predicted gain</h2><ol>" + "".join(
             f"<li>{'' if s.expected_gain is None else f'<b>{s.expected_gain:+.1f}</b> '}{e(s.message)}</li>"
@@ -192,10 +251,43 @@ def render(a: Analysis, frames: list[tuple[float, bytes]] | None = None, cover: 
            f"vertical-align:top;text-align:left}}.pos{{color:{GOOD}}}.neg{{color:{BAD}}}"
            ".strip{display:flex;flex-wrap:wrap;gap:6px}.strip img{height:110px;border-radius:4px}"
            f".strip img.cover{{outline:3px solid {ACCENT}}}.strip span{{font-size:.7em;color:{MUTED};margin-right:6px}}"
-           "img.big{max-width:100%;max-height:480px;border-radius:6px}")
+           "img.big{max-width:100%;max-height:480px;border-radius:6px}"
+           ".phone{position:relative;width:min(100%,270px);aspect-ratio:9/16;background:#000;border-radius:8px;"
+           "overflow:hidden}.phone img{width:100%;height:100%;object-fit:contain;display:block}"
+           ".phone svg.ovl{position:absolute;inset:0;width:100%;height:100%}")
     return ("<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport "
             "content='width=device-width,initial-scale=1'><title>reelscore report</title>"
             f"<style>{css}</style></head><body>" + "\n".join(parts) + "</body></html>")
+
+
+def frame_at(media, t: float):
+    """The RGB frame shown at `t`: a kept full-size heavy frame, or an opening (hook) frame, whichever
+    was sampled at that time; else the nearest heavy frame."""
+    import numpy as np
+
+    hv = np.asarray(media.heavy.times) if len(media.heavy) else np.array([])
+    if len(hv) and np.min(np.abs(hv - t)) < 0.05:
+        return media.cover_rgb(t)
+    hk = np.asarray(media.hook.times) if len(media.hook) else np.array([])
+    if len(hk) and np.min(np.abs(hk - t)) < 0.05:
+        return media.hook.frames[int(np.argmin(np.abs(hk - t)))]
+    return media.cover_rgb(t)
+
+
+def hidden_picture(a: Analysis, media) -> tuple[float, bytes] | None:
+    """JPEG of the first frame where the platform's interface hides text or a face."""
+    sz = a.signals.get("safe_zones")
+    hidden = sz.values.get("hidden", []) if sz is not None else []
+    if media is None or not hidden:
+        return None
+    from PIL import Image
+
+    t = hidden[0]["t"]
+    im = Image.fromarray(frame_at(media, t))
+    im.thumbnail((540, 960))
+    b = io.BytesIO()
+    im.save(b, "JPEG", quality=85)
+    return t, b.getvalue()
 
 
 def media_pictures(media, best_t: float | None, k: int = 8) -> tuple[list[tuple[float, bytes]], bytes | None]:
@@ -232,5 +324,5 @@ def write_report(a: Analysis, path, media=None, option: str = "--report") -> str
     from ..outputs import atomic_write, display
 
     frames, cover = media_pictures(media, a.best_frame.t if a.best_frame else None) if media is not None else (None, None)
-    return display(atomic_write(path, render(a, frames, cover), option))
+    return display(atomic_write(path, render(a, frames, cover, hidden_picture(a, media)), option))
 

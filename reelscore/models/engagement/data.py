@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ...errors import InputError
+from ...platforms import normalize_platform
 
 _MULT = {"k": 1e3, "m": 1e6, "b": 1e9, "t": 1e12}
 
@@ -35,6 +36,7 @@ ALIASES = {
     "following": ["user_nfollowing", "following", "following_count", "authorMeta.following", "followingCount"],
     "account_likes": ["user_nlikes", "account_likes", "total_likes", "authorMeta.heart", "heartCount"],
     "n_videos": ["user_nvideos", "n_videos", "video_count", "authorMeta.video", "videoCount"],
+    "platform": ["platform", "vid_platform", "network", "social_network"],
     "log_views_e": ["smp_popularity"],  # SMP-Video: natural log of views (base assumed e, see the model card)
 }
 # SMP-Video's content features (face and audio statistics of the real video), joined by id
@@ -133,6 +135,7 @@ class Post:
     recent_views: list[float] | None = None  # the account's recent posts' views (history)
     content: dict | None = None  # video content statistics (CONTENT_COLUMNS), when the video was seen
     source: str = "broad"  # "broad" (an ordinary sample of posts) or "viral" (a scrape of posts that went viral)
+    platform: str | None = None  # reels / tiktok / shorts when the data has a platform column
 
     @property
     def age_days(self) -> float | None:
@@ -173,6 +176,7 @@ def to_post(row: dict) -> Post:
         music_nused=parse_count(_get(row, "music_nused")), music_original=parse_bool(_get(row, "music_original")),
         file=_get(row, "file"), following=parse_count(_get(row, "following")),
         account_likes=parse_count(_get(row, "account_likes")), n_videos=parse_count(_get(row, "n_videos")),
+        platform=normalize_platform(_get(row, "platform")),
     )
 
 
