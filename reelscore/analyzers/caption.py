@@ -12,13 +12,13 @@ class CaptionAnalyzer(Analyzer):
     cost = 3
     description = "caption sentiment (trained MiniLM head; VADER outside English), hook, call to action, hashtags, emoji, length, language"
     backend = "sentiment model + rules"
-    version = "2"
+    version = "3"
     reads_caption = True
 
     def compute(self, media, ctx: Context):
         if ctx.caption is None:
             return self.not_applicable("no caption given")
-        return self.signal(values=with_trends(caption_features(ctx.caption)))
+        return self.signal(values={**with_trends(caption_features(ctx.caption)), "text": ctx.caption})
 
 
 def with_trends(v: dict) -> dict:

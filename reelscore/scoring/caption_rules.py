@@ -32,7 +32,7 @@ def caption_component(sig: Signal | None) -> tuple[Component | None, list[Sugges
         score += 15 if v["cta_visible"] else 8
         reasons.append("call to action (" + ", ".join(v["cta"]) + ")")
         if not v["cta_visible"]:
-            sug.append(Suggestion(component="caption", action="caption:move_cta", message=f"Move the call to action into the first {VISIBLE_CHARS} characters; it is hidden behind '... more'.", target="call to action", priority=2))
+            sug.append(Suggestion(component="caption", action="caption:move_cta", problem="cta_hidden", message=f"Move the call to action into the first {VISIBLE_CHARS} characters; it is hidden behind '... more'.", target="call to action", priority=2))
     else:
         reasons.append("no call to action")
         sug.append(Suggestion(component="caption", action="caption:add_cta", message="Add a call to action such as 'Save this for later' or 'Comment which one you'd pick'.", target="end of first line", priority=1))
@@ -43,7 +43,7 @@ def caption_component(sig: Signal | None) -> tuple[Component | None, list[Sugges
         sug.append(Suggestion(component="caption", message="Add 3-5 specific hashtags that describe the topic.", target="hashtags", priority=2))
     elif n > 10:
         score -= 5
-        sug.append(Suggestion(component="caption", action="caption:trim_hashtags", message=f"Cut the {n} hashtags to the 3-5 most specific ones.", target="hashtags", priority=2))
+        sug.append(Suggestion(component="caption", action="caption:trim_hashtags", problem="too_many_hashtags", message=f"Cut the {n} hashtags to the 3-5 most specific ones.", target="hashtags", priority=2))
     if v["generic_hashtags"]:
         g = v["generic_hashtags"][:2]
         if v["niche_hashtag_count"] < 2:
@@ -71,9 +71,7 @@ def caption_component(sig: Signal | None) -> tuple[Component | None, list[Sugges
                 for t in (tr.get("trending_hashtags") or [])[:5]]
     if v["over_visible_limit"] and not v["has_hook"]:
         score -= 5
-    if v["body_length"] > 2200:
-        score -= 10
-        sug.append(Suggestion(component="caption", message="The caption is over Instagram's 2,200-character limit; shorten it.", target="whole caption", priority=1))
+    # the platform's length and hashtag limits: scoring.platform_rules (per platform)
     issues = v.get("clarity_issues", [])
     if issues:
         score -= 30 * len(issues)

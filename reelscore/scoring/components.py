@@ -667,8 +667,13 @@ def vivit(s):
 @builder("caption", needs=('caption',), rank=16, guard=False)
 def caption(s):
     from .caption_rules import caption_component
+    from .platform_rules import caption_limits
 
-    return caption_component(s.get("caption"))
+    comp, sug = caption_component(s.get("caption"))
+    sig = s.get("caption")
+    if _ok(sig) and sig.values.get("text"):  # the platform's caption and hashtag limits
+        sug = sug + caption_limits(platform_profile(s), sig.values["text"])
+    return comp, sug
 
 
 def build_components(signals: dict[str, Signal]) -> tuple[list[Component], list[Suggestion]]:

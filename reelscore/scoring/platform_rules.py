@@ -69,6 +69,21 @@ def platform_duration_advice(profile: PlatformProfile, duration_s: float | None)
                       evidence=ev)
 
 
+# a caption over a platform's hard limits loses this (log10 views) per limit broken: the platform refuses the
+# post or drops what is over (hashtags past the maximum, characters past the limit)
+LIMIT_PENALTY = 0.1
+
+
+def caption_limit_penalty(profile: PlatformProfile, caption: str | None) -> float:
+    """The caption's penalty for the platform's hard limits (0 when within them)."""
+    if not caption:
+        return 0.0
+    text = caption.strip()
+    broken = int(len(text) > profile.caption_max_chars)
+    broken += int(profile.max_hashtags is not None and hashtag_count(text) > profile.max_hashtags)
+    return -LIMIT_PENALTY * broken
+
+
 def loudness_target(profile: PlatformProfile) -> tuple[float, float]:
     """(integrated LUFS, true-peak dBTP) to master for on this platform (see the profile's sources:
     only YouTube's -14 LUFS is a measured normalisation level; the others are common guidance)."""
@@ -90,6 +105,7 @@ def caption_limits(profile: PlatformProfile, caption: str | None) -> list[Sugges
     what = "title" if profile.name == "shorts" else "caption"
     if n > profile.caption_max_chars:
         out.append(Suggestion(component="caption", priority=1, target=f"characters {profile.caption_max_chars + 1}-{n}",
+                              problem="caption_too_long",
                               message=f"The {what} has {n} characters; {profile.label} allows {profile.caption_max_chars}, "
                                       f"so cut {n - profile.caption_max_chars}."))
     k = hashtag_count(text)
@@ -98,6 +114,7 @@ def caption_limits(profile: PlatformProfile, caption: str | None) -> list[Sugges
         conseq = ("YouTube then ignores all of them" if profile.name == "shorts"
                   else f"{profile.label} will not take more than {mx}")
         out.append(Suggestion(component="caption", priority=1, target="hashtags", action="caption:trim_hashtags",
+                              problem="too_many_hashtags",
                               message=f"{k} hashtags: {conseq}. Keep the {min(mx, profile.recommended_hashtags[1])} "
                                       f"most specific ones."))
     v = profile.caption_visible_chars

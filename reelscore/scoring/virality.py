@@ -26,7 +26,9 @@ from ..schema import (Account, Check, Component, EngagementPrediction, Interval,
                       Suggestion)
 from ..text.caption import caption_features
 from ..text.rewrites import CAPTION_EDITS
+from .components import platform_profile
 from .effects import AUDIO_NEUTRAL, CAPS, FACES_NEUTRAL, PostEffects
+from .platform_rules import caption_limit_penalty
 from .prior import PRIOR_WEIGHTS
 from .reference import ScoreReference, load_reference
 
@@ -126,6 +128,7 @@ def score_analysis(components: list[Component], suggestions: list[Suggestion], s
     cap_sig = signals.get("caption")
     cap = cap_sig.values if cap_sig is not None and cap_sig.applicable and cap_sig.values else None
     content = content_from_signals(signals)
+    profile = platform_profile(signals)
 
     # learned effects of this post
     learned: dict[str, float] = {}
@@ -142,6 +145,10 @@ def score_analysis(components: list[Component], suggestions: list[Suggestion], s
         if raw_caption is not None and abs(learned["caption"] - raw_caption) > 1e-3:
             notes.append(f"the caption's learned effect was bounded ({raw_caption:+.2f} -> {learned['caption']:+.2f} "
                          "log10 views; see the score definition)")
+        limit = caption_limit_penalty(profile, caption)
+        if limit:
+            learned["caption"] += limit
+            notes.append(f"the caption breaks {profile.label}'s limits ({limit:+.2f} log10 views)")
     elif sc.model is None:
         notes.append("no trained engagement model found: the score is the prior alone (heuristic)")
     else:
@@ -304,7 +311,8 @@ def _what_if(suggestions, sc: Scorer, comps: dict[str, Component], effects: dict
             if new_caption != caption:
                 row = sc.post_row(new_caption, account, duration_s, None, content, post_time)
                 clar = caption_features(new_caption).get("clarity_issues") or []
-                e = sc.effects.effects([row], [clar], ("caption",))[0]["caption"]
+                e = (sc.effects.effects([row], [clar], ("caption",))[0]["caption"]
+                     + caption_limit_penalty(platform_profile(signals), new_caption))
                 new_total = total - learned["caption"] + e
         elif s.component == "faces" and "faces" in learned:
             c2 = {**(content or {}), **FACE_PRESENT}
