@@ -90,6 +90,19 @@ def _engagement(path):
     return load_model(str(path))
 
 
+def _post_effect(path):
+    from .engagement.store import load_post_effect
+
+    return load_post_effect(str(path))
+
+
+def _probe_post_effect(m):
+    from .engagement.data import Post
+    from .engagement.features import post_features
+
+    return m.effects([post_features(Post(caption="test #fyp", followers=1000.0, duration=15.0))])
+
+
 def _own_nima(path):
     from .quality.nima import build, load_head
 
@@ -223,6 +236,11 @@ def _specs() -> list[ModelSpec]:
                   "post metadata and caption (see the card)", CARDS + "#engagement_defaultjsongz",
                   "trained on TikTok 2025 scrape (see card)", "views/likes/comments/shares/saves with 80% intervals",
                   _engagement, _probe_engagement, lambda: bundled("engagement_default.json.gz")),
+        ModelSpec("post-effect-default", "engagement", "LightGBM on within-creator residuals + caption text ridge",
+                  "bundled", True, "post inputs the creator chooses (caption, duration, posting time, sound)",
+                  CARDS + "#post_effect_defaultjsongz", "trained on SMP-Video + TikTok 2025 (see card)",
+                  "this post vs the same creator's typical post (duration and sound in the Virality Score)",
+                  _post_effect, _probe_post_effect, lambda: bundled("post_effect_default.json.gz")),
         ModelSpec("nima-ava-own", "aesthetic", "efficientnet-lite0 + dropout + dense softmax (NIMA)", "user", True,
                   "RGB image, 224 px", "inside the checkpoint (`card`)", "yours", "NIMA aesthetics you trained "
                   "with `reelscore train nima` on AVA votes; picked up first when present", _own_nima,

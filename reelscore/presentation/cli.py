@@ -657,6 +657,17 @@ def train_engagement(data, out):
     click.echo(json.dumps(card["metrics"], indent=2))
 
 
+@train.command("post-effect")
+@click.option("--data", "data", required=True, multiple=True, help="Posts CSV; repeat for several files.")
+@click.option("--out", default="reelscore/resources/post_effect_default.json.gz", show_default=True)
+def train_post_effect_cmd(data, out):
+    """Train the within-creator post-effect model (what makes one of a creator's posts beat their others)."""
+    from ..workflows.engagement import train_post_effect
+
+    card = train_post_effect(list(data), out, log=lambda m: click.echo(f"  {m}", err=True))
+    click.echo(json.dumps(card["metrics"], indent=2))
+
+
 @train.command("score-reference")
 @click.option("--data", "data", required=True, multiple=True, help="Posts CSV: the broad sample (SMP-Video) and the 2025 one.")
 @click.option("--clips", "clips", required=True, multiple=True, type=click.Path(exists=True, file_okay=False),

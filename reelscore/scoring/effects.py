@@ -79,11 +79,16 @@ def known(row: dict, group: str) -> bool:
     return any(isinstance(row.get(k), float) and math.isfinite(row[k]) for k in GROUP_KEYS[group] if not k.startswith("_"))
 
 
-class PostEffects:
-    """Learned post effects (log10 views) of an engagement model, averaged over the reference's accounts."""
+WITHIN_GROUPS = ("duration", "sound")  # learned within creators (models/engagement/post_effect.py)
 
-    def __init__(self, model, ref: ScoreReference):
-        self.model, self.ref = model, ref
+
+class PostEffects:
+    """Learned post effects (log10 views) of an engagement model, averaged over the reference's accounts;
+    duration and sound from the within-creator post-effect model when one is given (grouped CV: they rank a
+    creator's own posts, the between-account model's effects of them do not)."""
+
+    def __init__(self, model, ref: ScoreReference, within=None):
+        self.model, self.ref, self.within = model, ref, within
         self.accounts = [{k: float(a.get(k, np.nan)) for k in ACCOUNT_KEYS} for a in ref.accounts]
         self._base: dict[str, np.ndarray] = {}
 
@@ -140,6 +145,12 @@ class PostEffects:
     def raw_effects(self, rows: list[dict], groups=LEARNED) -> list[dict[str, float]]:
         """Unbounded learned effects of each post row (from `post_features`), for the groups the row gives."""
         out = [dict() for _ in rows]
+        if self.within is not None:
+            mine = [g for g in groups if g in WITHIN_GROUPS]
+            if mine:
+                for o, e in zip(out, self.within.effects(rows, mine)):
+                    o.update({g: v for g, v in e.items() if g in mine})
+            groups = [g for g in groups if g not in WITHIN_GROUPS]
         for g in groups:
             idx = [i for i, r in enumerate(rows) if known(r, g)]
             if not idx:

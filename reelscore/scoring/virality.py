@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..models.engagement.store import load_model, resolve_model_path
+from ..models.engagement.store import load_model, load_post_effect, resolve_model_path
 from ..schema import (Account, Check, Component, EngagementPrediction, Interval, Outlook, PostEffect, Signal,
                       Suggestion)
 from ..text.caption import caption_features
@@ -71,7 +71,8 @@ class Scorer:
         self.model = load_model(str(path)) if path else None
         self.model_name = path.name if path else "none"
         self.ref: ScoreReference | None = load_reference()
-        self.effects = PostEffects(self.model, self.ref) if self.model is not None and self.ref is not None else None
+        self.effects = (PostEffects(self.model, self.ref, load_post_effect())
+                        if self.model is not None and self.ref is not None else None)
 
     @property
     def neutral(self) -> dict[str, float]:

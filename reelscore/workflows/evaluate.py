@@ -75,6 +75,7 @@ def _score_metrics(m, posts, rows, y, lf) -> dict:
     """The Virality Score on these posts (no video: the video factors sit at their neutral values) and the
     predictions the result shows (the account's outlook x the post effect): within-creator Spearman of the
     score and of each learned part of the post effect, and the shown predictions' accuracy."""
+    from ..models.engagement.store import load_post_effect
     from ..scoring.effects import LEARNED, PostEffects
     from ..scoring.reference import load_reference
     from ..text.caption import caption_features
@@ -82,7 +83,7 @@ def _score_metrics(m, posts, rows, y, lf) -> dict:
     ref = load_reference()
     if ref is None:
         return {"within_creator_spearman_score": None, "score_note": "no score reference shipped"}
-    pe = PostEffects(m, ref)
+    pe = PostEffects(m, ref, load_post_effect())
     groups = tuple(g for g in LEARNED if g != "faces" or any(p.content for p in posts))
     clarity = [caption_features(r["_text"]).get("clarity_issues") or [] for r in rows]
     eff = pe.effects(rows, clarity, groups)

@@ -31,7 +31,7 @@ import numpy as np
 
 from ..errors import OptionError
 from ..models.engagement.features import prepare
-from ..models.engagement.store import load_model, resolve_model_path
+from ..models.engagement.store import load_model, load_post_effect, resolve_model_path
 from ..scoring.effects import ACCOUNT_KEYS, FACES_NEUTRAL, PostEffects, bound_caption
 from ..scoring.prior import PRIOR_WEIGHTS
 from ..scoring.reference import ScoreReference
@@ -147,13 +147,13 @@ def build_reference(data: list[str], clip_dirs: list[str], out: str, model: str 
     }
     ref = ScoreReference(neutral={}, accounts=accounts, typical=typical, caption_offset=0.0,
                          quantiles=np.zeros(1), residual={})
-    pe = PostEffects(m, ref)
+    pe = PostEffects(m, ref, load_post_effect())
     # an ordinary caption adds 0: the median raw caption effect of 2025 posts with words
     worded = [r for r in rows_v if r["cap_words"] > 0]
     sample = [worded[i] for i in rng.choice(len(worded), min(1500, len(worded)), replace=False)]
     raw = [e["caption"] for e in pe.raw_effects(sample, groups=("caption",))]
     ref.caption_offset = float(np.median(raw))
-    pe = PostEffects(m, ref)
+    pe = PostEffects(m, ref, load_post_effect())
     log(f"caption offset {ref.caption_offset:+.4f} log10")
 
     # video factors of the real clips; neutral = their median (format: the real posts' dimensions)

@@ -46,3 +46,25 @@ def _load(path: str, _mtime: int, _size: int):
 def personal_models() -> list[Path]:
     d = user_models_dir()
     return sorted(d.glob("*.json.gz")) if d.is_dir() else []
+
+
+POST_EFFECT_MODEL = "post_effect_default.json.gz"
+
+
+def load_post_effect(path: str | None = None):
+    """The within-creator post-effect model (shipped default, or `path`); None when absent."""
+    p = Path(path) if path else bundled(POST_EFFECT_MODEL)
+    if p is None or not p.is_file():
+        return None
+    st = p.stat()
+    return _load_post_effect(str(p), st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=2)
+def _load_post_effect(path: str, _mtime: int, _size: int):
+    from .post_effect import PostEffectModel
+
+    try:
+        return PostEffectModel.load(path)
+    except Exception as e:  # noqa: BLE001
+        raise OptionError(f"{display(path)}: not a reelscore post-effect model ({type(e).__name__})") from None
