@@ -27,9 +27,36 @@ BLACK_MEAN = 20.0  # mean luma (0-255) of a black frame
 BLACK_P99 = 40.0  # ... and its 99th percentile: nothing visible
 FROZEN_MIN_S = 0.5  # exactly repeated frames for longer than this are frozen
 FADE_FRAMES = 3  # frames before a black run checked for a fade (falling brightness)
+BLOCKS = 6  # grid for the first-frame comparison
+BLOCK_MIN_DETAIL = 20.0  # Laplacian variance of a block that has detail to lose
 NEAR_S = 1.5  # the first frame is compared with the frames of the following NEAR_S seconds
 CUT_JUMP = 15.0  # mean |difference| (0-255, RGB) of a cut into or out of a held picture
 HEAD_CHANNELS = 1280  # EfficientNet-Lite0's last feature map
+
+
+def _block_detail(y: np.ndarray) -> np.ndarray:
+    """Variance of the Laplacian per block of a BLOCKS x BLOCKS grid, at the sharpness analyzer's scale."""
+    import cv2
+
+    from .sharpness import _at_ref
+
+    lap = cv2.Laplacian(_at_ref(y.astype(np.float32)), cv2.CV_32F, ksize=3)
+    h, w = lap.shape
+    bh, bw = h // BLOCKS, w // BLOCKS
+    return lap[: bh * BLOCKS, : bw * BLOCKS].reshape(BLOCKS, bh, BLOCKS, bw).var((1, 3)).reshape(-1)
+
+
+def block_detail_ratio(first: np.ndarray, following: list[np.ndarray]) -> float | None:
+    """Median over blocks of the first frame's detail over the following frames' (their median),
+    among blocks that have detail in the following frames: a blurred first frame is soft in every
+    block, text or a graphic arriving later adds detail to a few blocks only. None without enough
+    blocks with detail."""
+    f0 = _block_detail(first)
+    fl = np.median([_block_detail(y) for y in following], axis=0)
+    use = fl > BLOCK_MIN_DETAIL
+    if use.sum() < 4:
+        return None
+    return float(np.median(f0[use] / fl[use]))
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -140,15 +167,16 @@ class ContinuityAnalyzer(Analyzer):
     def compute(self, media, ctx: Context):
         hv, hk = media.heavy, media.hook
         typical = float(np.median([detail_var(luma(f)) for f in hv.frames])) if len(hv) > 2 else None
-        # the first frame against the frames that follow it within NEAR_S (same shot, same lens and
-        # light as a rule): a soft clip is the sharpness component's matter, a soft first frame is this one's
-        near = [detail_var(luma(f)) for f, t in zip(hk.frames[1:], hk.times[1:]) if t <= NEAR_S]
-        first = detail_var(luma(hk.frames[0]))
-        near_s = float(np.median(near)) if near else None
+        # the first frame against the frames that follow it within NEAR_S (same shot, lens and light as
+        # a rule: a soft clip is the sharpness component's matter, a soft first frame is this one's),
+        # block by block so that text or a graphic coming in over a few blocks does not count as detail
+        near = [luma(f) for f, t in zip(hk.frames[1:], hk.times[1:]) if t <= NEAR_S]
         y0 = luma(hk.frames[0])
+        first = detail_var(y0)
+        ratio = block_detail_ratio(y0, near) if near else None
         vals = {"first_frame_sharpness": round(first, 1),
-                "following_sharpness": None if near_s is None else round(near_s, 1),
-                "first_frame_sharpness_ratio": None if not near_s else round(first / near_s, 3),
+                "following_sharpness": round(float(np.median([detail_var(y) for y in near])), 1) if near else None,
+                "first_frame_sharpness_ratio": None if ratio is None else round(ratio, 3),
                 "typical_sharpness": None if typical is None else round(typical, 1),
                 "first_frame_luma": round(float(y0.mean()), 1),
                 "first_frame_contrast": round(float(y0.std()), 1)}

@@ -36,8 +36,9 @@ MIN_CHANGE = 9.0  # mean |dY| (0-255) between the two ends of a transition: two 
 BLEND_RESID = 0.3  # candidates: the middle frame is within this share of |B - A| of the blend of the ends
 WIPE_RESID = 0.3  # candidates: the middle frame's pixels are within this share of |B - A| of A or B
 FIT_LIMIT = {"dissolve": 0.4, "wipe": 0.3}  # verified: mean misfit of the frames inside the transition
-WIPE_MIN_S = 0.2  # a faster wipe is a cut to the eye (and a pan's leading edge looks like a short wipe)
-MAX_DIP = 0.88  # a dissolve's middle frame has at most this share of its ends' gradient energy (both directions)
+WIPE_MIN_S = 0.3  # a faster wipe is a cut to the eye (and a whip pan's leading edge looks like a short wipe)
+MIN_SWEEP = 0.85  # a wipe's edge sweeps the frame steadily (see wipe_path)
+MAX_DIP = 0.8  # a dissolve's middle frame has at most this share of its ends' mean gradient energy (both directions)
 MIN_SPREAD = 0.5  # share of the picture (coarse blocks) that changes in a transition between two shots
 CHANGED_BLOCK = 12.0  # mean |dY| of a coarse block that counts as changed
 SAME_SCENE_HIST = 0.35  # the two ends of a dissolve or wipe differ at least this much in colour (histogram distance)
@@ -124,6 +125,45 @@ def _edge_fit(toB: np.ndarray, w: np.ndarray) -> np.ndarray:
     return best
 
 
+def _split(A: np.ndarray, B: np.ndarray, F: np.ndarray) -> tuple[float, int, int, bool]:
+    """Best straight left/right or up/down split of frame F into a B part and an A part:
+    (agreement 0..1, axis (0: the edge is a column, 1: a row), position in blocks, B first)."""
+    mag = np.abs(B - A)
+    w = mag * (mag > 0.5 * mag.mean())
+    toB = (np.abs(F - B) < np.abs(F - A)) * w
+    best = (-1.0, 0, 0, True)
+    tot = max(float(w.sum()), 1e-6)
+    for axis in (0, 1):
+        cw, cb = w.sum(axis=axis), toB.sum(axis=axis)
+        cum_w, cum_b = np.concatenate([[0.0], np.cumsum(cw)]), np.concatenate([[0.0], np.cumsum(cb)])
+        b_first = cum_b + (cw.sum() - cum_w) - (cb.sum() - cum_b)  # B before the cut, A after
+        a_first = (cum_w - cum_b) + (cb.sum() - cum_b)
+        for arr, bf in ((b_first, True), (a_first, False)):
+            i = int(np.argmax(arr))
+            if arr[i] / tot > best[0]:
+                best = (float(arr[i] / tot), axis, i, bf)
+    return best
+
+
+def wipe_path(Yc: np.ndarray, s: int, e: int, lo: float, hi: float) -> float:
+    """How steadily the edge of a wipe sweeps the frame: the correlation of the edge's position with
+    time over the frames inside the transition, signed so that a sweep from the side where B enters
+    counts, times the share of the frame it crosses. About 1 for a wipe (straight, steady, edge to
+    edge); low for a pan or a whip, whose 'edge' wanders."""
+    A, B = Yc[s], Yc[e]
+    ks = list(range(int(np.ceil(lo)), int(np.floor(hi)) + 1))
+    if len(ks) < 3:
+        return 0.0
+    fits = [_split(A, B, Yc[k]) for k in ks]
+    axis, bf = max(((f[1], f[3]) for f in fits), key=lambda x: sum(1 for f in fits if (f[1], f[3]) == x))
+    n = Yc.shape[2] if axis == 0 else Yc.shape[1]
+    pos = np.array([f[2] if bf else n - f[2] for f in fits], float)  # blocks of B: grows in a wipe
+    if pos.std() < 1e-6:
+        return 0.0
+    r = float(np.corrcoef(np.arange(len(pos)), pos)[0, 1])
+    return max(0.0, r) * float(min(1.0, (pos.max() - pos.min()) / (0.6 * n)))
+
+
 def _gradual_ok(prog: np.ndarray, m: int, lo: float, hi: float, s: int) -> bool:
     """Progress rises from about 0 to about 1 over several frames without one dominating step (a
     hard cut), and the `m` frames on each side (the shots before and after) change at most half
@@ -158,13 +198,13 @@ def _grad_energy(y: np.ndarray) -> np.ndarray:
 
 
 def dissolve_dip(Y: np.ndarray, s: int, e: int, mid: float) -> float:
-    """Gradient energy of the frame halfway through a transition over that of its two ends, in the
-    direction where it falls least: about 0.5 for a dissolve between unrelated pictures (each shown
-    at half contrast, in every direction), about 1 when a camera move, zoom or exposure change only
-    displaces or rescales the structure, and motion blur lowers it in one direction only."""
+    """Gradient energy of the frame halfway through a transition over the mean of its two ends', in
+    the direction where it falls least: about 0.5 for a dissolve between unrelated pictures (each
+    shown at half contrast: 0.25 Ea + 0.25 Eb), about 1 when a camera move, zoom or exposure change
+    only displaces or rescales the structure, and motion blur lowers it in one direction only."""
     k = int(round(mid))
     ea, eb = _grad_energy(Y[s]), _grad_energy(Y[e])
-    return float((_grad_energy(Y[k]) / np.maximum(np.sqrt(ea * eb), 1e-6)).max())
+    return float((_grad_energy(Y[k]) / np.maximum(0.5 * (ea + eb), 1e-6)).max())
 
 
 def _coarse(Y: np.ndarray) -> np.ndarray:
@@ -289,13 +329,14 @@ def soft_transitions(Y: np.ndarray, H: np.ndarray, times: np.ndarray, rate: floa
             m = max(1, min(a - s2, e2 - b))
             hd = hist_distance(H[s2 : s2 + m].mean(0), H[e2 - m + 1 : e2 + 1].mean(0))
             dip = dissolve_dip(Y, s2, e2, mid)
+            sweep = wipe_path(Yc, s2, e2, lo, hi) if kind == "wipe" else None
             spread = float((np.abs(Yc[e2] - Yc[s2]) > CHANGED_BLOCK).mean())  # share of the picture that changes
             if DEBUG is not None:
                 k = int(round(mid))
                 cdip = float(Yc[k].var() / max(np.sqrt(Yc[s2].var() * Yc[e2].var()), 1e-6))
-                DEBUG[-1].update(hist=hd, dip=dip, spread=spread, cdip=cdip)
+                DEBUG[-1].update(hist=hd, dip=dip, spread=spread, cdip=cdip, sweep=sweep)
             if spread < MIN_SPREAD or hd < SAME_SCENE_HIST or (kind == "dissolve" and dip > MAX_DIP) or (
-                    kind == "wipe" and _t(times, hi) - _t(times, lo) < WIPE_MIN_S):
+                    kind == "wipe" and (_t(times, hi) - _t(times, lo) < WIPE_MIN_S or sweep < MIN_SWEEP)):
                 break
             taken[a + 1 : b] = True
             found.append(Transition(_t(times, lo), _t(times, hi), _t(times, mid), kind, s2, e2))

@@ -72,11 +72,21 @@ def _edges(y: np.ndarray) -> np.ndarray:
     return np.hypot(gx, gy)
 
 
+def _graphic_edges_appear(before: np.ndarray, after: np.ndarray, mask: np.ndarray) -> bool:
+    """Hard, synthetic edges (overlaid text, graphics: much stronger than a camera's) are in `mask`
+    of frame `after` and were not in `before`."""
+    b, a = (float((_edges(y)[mask] > GRAPHIC_EDGE).mean()) for y in (before, after))
+    return a >= 0.05 and a >= 3 * b + 0.02
+
+
 def opening_events(ys: list[np.ndarray], times: list[float], tau: float) -> tuple[list[dict], list[float]]:
-    """Persistent changes between consecutive opening frames `ys` (luma at WORK_SHORT) at `times`:
+    """Persistent changes in the opening frames `ys` (luma at WORK_SHORT) at `times`:
     [{t, kind, area, text_like}] where kind is "scene_change" (most of the picture) or "new_element"
-    (a part: a title, a graphic, a person or product coming into view), and per pair the share of
-    the picture that changed (movement, noise below `tau` ignored)."""
+    (a part: a title, a graphic, a person or product coming into view), and per pair of consecutive
+    frames the share of the picture that changed (movement; noise below `tau` ignored).
+
+    A change is seen against each of the three frames before (half a second), so a title that fades
+    or slides in over several frames counts, and must still be there one frame later."""
     if len(ys) < 2:
         return [], []
     h, w = ys[0].shape
@@ -88,27 +98,34 @@ def opening_events(ys: list[np.ndarray], times: list[float], tau: float) -> tupl
         d = d * (d > tau)
         return d[: gh * c, : gw * c].reshape(gh, c, gw, c).mean((1, 3))
 
-    events, moving = [], []
+    def px(m):
+        return np.kron(m, np.ones((c, c), bool))
+
+    events, masks, moving = [], [], []
     for i in range(1, len(ys)):
-        now = cells(ys[i - 1], ys[i]) >= CELL_CHANGE
-        moving.append(float(now.mean()))
-        if i + 1 >= len(ys) or not now.any():
+        moving.append(float((cells(ys[i - 1], ys[i]) >= CELL_CHANGE).mean()))
+        if i + 1 >= len(ys):
             continue
-        # still changed a frame later relative to the frame before: it stayed
-        kept = now & (cells(ys[i - 1], ys[i + 1]) >= 0.6 * CELL_CHANGE)
+        kept = np.zeros((gh, gw), bool)
+        for k in (1, 2, 3):
+            if i - k >= 0:
+                # changed since k frames ago and still changed a frame later: it stayed
+                kept |= (cells(ys[i - k], ys[i]) >= CELL_CHANGE) & (cells(ys[i - k], ys[i + 1]) >= 0.6 * CELL_CHANGE)
         area = float(kept.mean())
         if area < ELEMENT_AREA:
             continue
         kind = "scene_change" if area >= SCENE_AREA else "new_element"
-        ev = {"t": round(float(times[i]), 3), "kind": kind, "area": round(area, 3), "text_like": False}
-        if kind == "new_element":
-            # text or a graphic coming in brings hard, synthetic edges (much stronger than a camera's
-            # soft ones) into the changed region, and they are still there a little later
-            m = np.kron(kept, np.ones((c, c), bool))
-            later = min(i + 2, len(ys) - 1)
-            before, after = (float((_edges(ys[j])[: gh * c, : gw * c][m] > GRAPHIC_EDGE).mean()) for j in (i - 1, later))
-            ev["text_like"] = bool(after >= 0.05 and after >= 3 * before + 0.02)
-        events.append(ev)
+        text = kind == "new_element" and _graphic_edges_appear(ys[max(0, i - 3)][: gh * c, : gw * c],
+                                                               ys[min(i + 3, len(ys) - 1)][: gh * c, : gw * c], px(kept))
+        events.append({"t": round(float(times[i]), 3), "kind": kind, "area": round(area, 3), "text_like": bool(text)})
+        masks.append(kept)
+    # text animated in over the opening, whatever the animation: present at the end, not at the start
+    final = cells(ys[0], ys[-1]) >= CELL_CHANGE
+    if ELEMENT_AREA <= final.mean() < SCENE_AREA and _graphic_edges_appear(
+            ys[0][: gh * c, : gw * c], ys[-1][: gh * c, : gw * c], px(final)):
+        first = next((e for e, m in zip(events, masks) if (m & final).any()), None)
+        if first is not None:
+            first["text_like"] = True
     return events, moving
 
 

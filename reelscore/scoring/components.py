@@ -129,6 +129,9 @@ def format_fit(s):
     return _c("format", score, "; ".join(parts), sig, {k: v.get(k) for k in ("aspect", "content_aspect", "short_side", "fps", "duration_s", "orientation")}), sug
 
 
+DARK_ADVICE = 70  # mean luma of the footage under which brightening is advised
+
+
 @builder("exposure", needs=('exposure',), rank=7)
 def exposure(s):
     """Brightness of the camera footage (frames that are mostly drawn white, such as app screens and
@@ -150,12 +153,14 @@ def exposure(s):
     score -= 100 * max(0.0, v["crushed_shadows"] - 0.25)
     if m < 85:
         why = f"underexposed (mean luma {m:.0f}/255)"
+    if m < DARK_ADVICE:  # 70-85 is low-key rather than wrong (night scenes, film looks): noted, not advised
         sug.append(Suggestion(component="exposure", message=f"Brighten the footage (add light or raise exposure ~1 stop); its mean luma is {m:.0f}/255 and it reads dark on a phone.", priority=1 if m < 60 else 2))
-    elif m > 175:
+    if m > 175:
         why = f"overexposed (mean luma {m:.0f}/255)"
+    if m > 200 or (m > 175 and blown >= 0.05):  # a bright scene (snow, a beach) is bright; blown-out areas are damage
         where = f", {blown:.0%} of the picture blown out" if blown > 0.02 else ""
         sug.append(Suggestion(component="exposure", message=f"Lower exposure: the footage's mean luma is {m:.0f}/255{where}.", priority=1 if m > 200 else 2))
-    else:
+    if 85 <= m <= 175:
         why = f"well exposed (mean luma {m:.0f}/255)"
     if blown > 0.05:
         why += f", {blown:.0%} blown highlights" + (f" (worst at {v['worst_blown_t']:.1f} s)" if v.get("worst_blown_t") is not None else "")
@@ -283,7 +288,7 @@ def _opening_changes(h: Signal, cut: Signal | None) -> list[tuple[float, str]]:
     seen = set()
     for e in h.values.get("opening_events", []):
         what = "text or a graphic appears" if e.get("text_like") else ("the picture changes" if e["kind"] == "scene_change"
-                                                                        else "something comes into view")
+                                                                        else "part of the picture changes")
         if what not in seen and e["t"] < OPENING_S:  # the first of each kind
             seen.add(what)
             out.append((e["t"], what))
@@ -330,7 +335,8 @@ def hook(s):
         if speech is not None:
             sigs.append(au_sig)
             reasons.append(f"speech from {speech:.1f} s")
-    if change is None and (moving is None or moving < 0.3) and speech is None:
+    long_enough = v.get("hook_seconds", OPENING_S) >= OPENING_S - 0.6  # a 1 s clip has no "first 3 s"
+    if change is None and (moving is None or moving < 0.3) and speech is None and long_enough:
         what = "no cut or transition, no text or scene coming in"
         if moving is not None:
             what += f", movement in {moving:.0%} of the opening"
@@ -399,10 +405,10 @@ def continuity(s):
     elif ratio is not None and ratio < FIRST_FRAME_BLUR:
         pen += 25
         found.append(f"blurred first frame ({ratio:.0%} of the detail after it)")
-        sug.append(Suggestion(component="continuity", message=f"The first frame is blurred: it has {ratio:.0%} of the detail of the "
-                              f"next {NEAR_S:.1f} s (Laplacian variance {v['first_frame_sharpness']:.0f} vs {v['following_sharpness']:.0f}); "
-                              "start on a sharp frame (trim the soft frames or the transition at the start).",
-                              target="0.0 s", priority=1))
+        sug.append(Suggestion(component="continuity", message=f"The first frame is blurred: it keeps {ratio:.0%} of the detail of the "
+                              f"frames in the next {NEAR_S:.1f} s (median over image blocks of the Laplacian variance; whole "
+                              f"frame {v['first_frame_sharpness']:.0f} vs {v['following_sharpness']:.0f}); start on a sharp frame "
+                              "(trim the soft frames or the transition at the start).", target="0.0 s", priority=1))
     for b in black:
         if b["where"] != "middle" or (b["fade"] and b["duration_s"] < BLACK_MIN_S):
             continue  # a quick fade through black is a transition
