@@ -45,6 +45,7 @@ SAME_SCENE_HIST = 0.35  # the two ends of a dissolve or wipe differ at least thi
 GRID = 4  # block size of the coarse grid the fits run on (px at the 36 px scale)
 UNIFORM_STD = 6.0  # luma standard deviation of a uniform (black, white, solid colour) frame
 PICTURE_STD = 15.0  # ... and of a picture a fade starts from or ends on
+FADE_MAX_S = 1.5  # longest fade out (or in) looked for
 
 
 @dataclass
@@ -104,24 +105,21 @@ def _progress(Y: np.ndarray, s: int, e: int, kind: str) -> tuple[np.ndarray, np.
 
 
 def _edge_fit(toB: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Per frame, the weighted share of changed pixels on the right side of the best straight edge
-    (the same direction for every frame of the run): 1 for a clean wipe."""
-    n, h, wd = toB.shape
-    yy, xx = np.mgrid[0:h, 0:wd]
-    best = np.zeros(n)
+    """Per frame, the weighted share of changed pixels on the right side of the best straight
+    left/right or up/down edge (one direction for the whole run): 1 for a clean wipe."""
+    n = toB.shape[0]
     tot = np.maximum(w.sum((1, 2)), 1e-6)
-    for ang in np.arange(0, 360, 45):
-        u = np.cos(np.radians(ang)) * xx / wd + np.sin(np.radians(ang)) * yy / h
-        order = np.argsort(u, axis=None)
-        uw = w.reshape(n, -1)[:, order]
-        ub = (toB.reshape(n, -1)[:, order] * uw)
-        # B on the low side of the edge: agreement = B weight below + A weight above, best cut per frame
-        cb = np.cumsum(ub, 1)
-        ca = np.cumsum(uw - ub, 1)
-        agree = (cb + (ca[:, -1:] - ca)) / tot[:, None]
-        fit = np.maximum(agree.max(1), np.maximum(ub.sum(1), (uw - ub).sum(1)) / tot)
-        if fit.mean() > best.mean():
-            best = fit
+    best = np.zeros(n)
+    wb = toB * w
+    for axis in (1, 2):  # sum over rows: per-column weights (an edge that is a column), or the reverse
+        cw, cb = w.sum(axis=axis), wb.sum(axis=axis)  # (n, columns or rows)
+        zero = np.zeros((n, 1))
+        cum_w, cum_b = np.concatenate([zero, np.cumsum(cw, 1)], 1), np.concatenate([zero, np.cumsum(cb, 1)], 1)
+        tw, tb = cum_w[:, -1:], cum_b[:, -1:]
+        for agree in (cum_b + (tw - cum_w) - (tb - cum_b), (cum_w - cum_b) + (tb - cum_b)):  # B first, A first
+            fit = agree.max(1) / tot
+            if fit.mean() > best.mean():
+                best = fit
     return best
 
 
@@ -164,7 +162,7 @@ def wipe_path(Yc: np.ndarray, s: int, e: int, lo: float, hi: float) -> float:
     return max(0.0, r) * float(min(1.0, (pos.max() - pos.min()) / (0.6 * n)))
 
 
-def _gradual_ok(prog: np.ndarray, m: int, lo: float, hi: float, s: int) -> bool:
+def _gradual_ok(prog: np.ndarray, m: int, lo: float, hi: float) -> bool:
     """Progress rises from about 0 to about 1 over several frames without one dominating step (a
     hard cut), and the `m` frames on each side (the shots before and after) change at most half
     as fast as the transition does: a camera move or zoom changes the picture at a steady rate."""
@@ -219,30 +217,23 @@ def _verify(Y: np.ndarray, s: int, e: int, kind: str, limit: float, longest: int
     """Settle a candidate window: widen it on each side where the transition's progress still
     moves at the window's edge (up to `longest` frames), then check that the progress is flat in
     the margins, rises over several frames and fits the model. (lo, hi, mid, s, e) or None."""
-    for _ in range(8):
+    for grown in range(9):
         got = _progress(Y, s, e, kind)
         if got is None:
             return None
         prog, mis = got
         lo, hi, mid = _extent(prog, s)
         grow_s, grow_e = lo - s < 2 and s > 0, e - hi < 2 and e < len(Y) - 1
-        if not (grow_s or grow_e) or e - s > longest:
+        if not (grow_s or grow_e) or e - s > longest or grown == 8:
             break
         step = max(2, int(round(0.25 * (hi - lo))))
         s, e = (max(0, s - step) if grow_s else s), (min(len(Y) - 1, e + step) if grow_e else e)
     m = min(int(np.floor(lo)) - s, e - int(np.ceil(hi)), 6)
     inner = (prog > 0.1) & (prog < 0.9)
-    ok = bool(inner.any()) and _gradual_ok(prog, m, lo, hi, s)
-    if DEBUG is not None:
-        DEBUG.append(dict(kind=kind, s=s, e=e, lo=lo, hi=hi, m=m, ok=ok,
-                          mis=float(mis[inner].mean()) if inner.any() else 9.0))
+    ok = bool(inner.any()) and _gradual_ok(prog, m, lo, hi)
     if not ok or mis[inner].mean() > limit or mis.max() > 1.6 * limit:
         return None
     return lo, hi, mid, s, e
-
-
-DEBUG: list | None = None
-FADE_MAX_S = 1.5  # longest fade out (or in) looked for
 
 
 def _uniform_runs(uniform: np.ndarray) -> list[tuple[int, int]]:
@@ -331,10 +322,6 @@ def soft_transitions(Y: np.ndarray, H: np.ndarray, times: np.ndarray, rate: floa
             dip = dissolve_dip(Y, s2, e2, mid)
             sweep = wipe_path(Yc, s2, e2, lo, hi) if kind == "wipe" else None
             spread = float((np.abs(Yc[e2] - Yc[s2]) > CHANGED_BLOCK).mean())  # share of the picture that changes
-            if DEBUG is not None:
-                k = int(round(mid))
-                cdip = float(Yc[k].var() / max(np.sqrt(Yc[s2].var() * Yc[e2].var()), 1e-6))
-                DEBUG[-1].update(hist=hd, dip=dip, spread=spread, cdip=cdip, sweep=sweep)
             if spread < MIN_SPREAD or hd < SAME_SCENE_HIST or (kind == "dissolve" and dip > MAX_DIP) or (
                     kind == "wipe" and (_t(times, hi) - _t(times, lo) < WIPE_MIN_S or sweep < MIN_SWEEP)):
                 break
@@ -435,8 +422,9 @@ class CutsAnalyzer(Analyzer):
         flashes = [(a, b) for a, b in flashes if not inside(t[a])]
         cuts = sorted(hard_t + [round(x.mid, 3) for x in soft])
         bounds = [0.0] + cuts + [dur]
-        shots = np.diff(bounds)
-        shots = shots[shots > 0]
+        lengths = np.diff(bounds)
+        k = int(np.argmax(lengths)) if len(lengths) else 0
+        shots = lengths[lengths > 0]
         ev = [Evidence(t=c, note="cut") for c in hard_t]
         ev += [Evidence(t=x.start, t_end=x.end, note=x.kind) for x in soft]
         ev += [Evidence(t=float(t[a]), t_end=float(t[b]), note="flash (not a cut)") for a, b in flashes]
@@ -449,5 +437,6 @@ class CutsAnalyzer(Analyzer):
             "shots_per_10s": float((len(cuts) + 1) / max(dur, 1e-6) * 10),
             "mean_shot_s": float(shots.mean()) if len(shots) else dur,
             "longest_shot_s": float(shots.max()) if len(shots) else dur,
+            "longest_shot": [round(bounds[k], 3), round(bounds[k + 1], 3)] if len(lengths) else [0.0, dur],
             "first_cut_s": cuts[0] if cuts else None, "analyzed_rate_fps": round(rate, 3),
         }, evidence=ev[:50])

@@ -259,8 +259,11 @@ def pacing(s):
         score += 10 * (on_beat - 0.5)
         why += f", {on_beat:.0%} of cuts on the beat"
     sug = []
-    if v["longest_shot_s"] > 8 and v.get("n_cuts", 0) >= 0:
-        sug.append(Suggestion(component="pacing", message=f"The longest shot runs {v['longest_shot_s']:.1f} s; break it with a cut, zoom or B-roll every 2-4 s.", priority=2))
+    if v["longest_shot_s"] > 8:
+        a, b = v.get("longest_shot") or (None, None)
+        where = f" ({a:.1f}-{b:.1f} s; dissolves, fades and wipes count as shot changes)" if a is not None else ""
+        sug.append(Suggestion(component="pacing", message=f"The longest shot runs {v['longest_shot_s']:.1f} s{where}; break it with a cut, zoom or B-roll every 2-4 s.",
+                              target=f"{a:.1f}-{b:.1f} s" if a is not None else None, priority=2))
     if on_beat is not None and on_beat < 0.5 and v["n_cuts"] >= 3:
         sug.append(Suggestion(component="pacing", message="Cuts fall off the beat; snap them to the music's beats.", priority=3))
     return _c("pacing", score, why, sigs, raw), sug
@@ -609,6 +612,8 @@ def technical(s):
     pen += flag("low_bitrate", starved and bool(seen), 20,
                 f"Compression artefacts: {'; '.join(seen)}, at {bpp or 0:.3f} bits per pixel; export at a higher bitrate "
                 "(about 8-12 Mbps for 1080x1920) and avoid re-encoding downloaded clips.", 1, bpp)
+    # few bits and no grain left, but no artefact measured: a mild mark in the score, no advice
+    pen += flag("low_bits_per_pixel", starved and not seen and v["noise_sigma"] < 0.2, 10, "", value=bpp, advise=False)
     pen += flag("blockiness", v["blockiness"] > 5.0, min(35, 3 * (v["blockiness"] - 5.0) + 10),
                 f"Compression blocking ({v['blockiness']:.1f} at 8-px block borders): export at a higher bitrate and avoid "
                 "re-encoding downloaded clips.", 1, v["blockiness"], advise=not (starved and blocky))
@@ -648,7 +653,8 @@ def technical(s):
         sigs.append(fm)
         pen += flag("not_vertical", fm.values["orientation"] != "vertical", 10, "Not vertical: reframe to 9:16.", 1, fm.values["aspect"])
     v["flags"] = flags
-    why = "no technical problems found" if not flags else "flags: " + ", ".join(f["flag"] for f in flags)
+    why = "no technical problems found" if not flags else "flags: " + ", ".join(
+        f["flag"] + (f" ({f['value']:.3f}, no artefact measured)" if f["flag"] == "low_bits_per_pixel" else "") for f in flags)
     return _c("technical", 100 - pen, why, sigs, v), sug
 
 
