@@ -1,6 +1,8 @@
 """Cuts and pacing: shot boundaries, hard and gradual, from the shared small frames.
 
-Hard cuts: PySceneDetect's ContentDetector (HSV + edges). A boundary into a segment that lasts at
+Hard cuts: PySceneDetect's ContentDetector (HSV + edges), plus one-frame changes over most of the
+picture that stand out from the motion around them (cuts between look-alike shots, which the colour
+threshold misses: two talking heads against one backdrop, a jump to a closer framing). A boundary into a segment that lasts at
 most FLASH_MAX_S and then returns to what came before (a white flash, a single inserted frame), or
 one in the first FLASH_MAX_S (a cover frame flashed before the video starts), is a flash, not a cut.
 
@@ -46,6 +48,10 @@ GRID = 4  # block size of the coarse grid the fits run on (px at the 36 px scale
 UNIFORM_STD = 6.0  # luma standard deviation of a uniform (black, white, solid colour) frame
 PICTURE_STD = 15.0  # ... and of a picture a fade starts from or ends on
 FADE_MAX_S = 1.5  # longest fade out (or in) looked for
+JUMP_MIN = 6.0  # mean |dY| of a one-frame change that can be a cut between look-alike shots ...
+JUMP_OVER_LOCAL = 4.0  # ... this many times the median change around it ...
+JUMP_OVER_NEXT = 2.5  # ... and the changes just before and after it ...
+JUMP_SPREAD = 0.4  # ... over at least this share of the picture
 
 
 @dataclass
@@ -337,6 +343,28 @@ def _t(times: np.ndarray, x: float) -> float:
     return float(np.interp(x, np.arange(len(times)), times))
 
 
+def jump_cuts(Y: np.ndarray, rate: float) -> list[int]:
+    """Cuts between shots that share their colours (two talking heads against one backdrop, a jump
+    cut to a closer framing), which ContentDetector's colour/edge threshold misses: one frame-to-frame
+    change that stands out from the changes around it (JUMP_OVER_LOCAL times their median, JUMP_OVER_NEXT
+    times the changes just before and after, so steady motion or shake is not one) and covers most
+    of the picture (a hand or a digit changing is not). Index of the first frame of the new shot."""
+    if len(Y) < 4:
+        return []
+    c = np.abs(np.diff(Y, axis=0)).mean((1, 2))
+    Yc = _coarse(Y)
+    w = max(4, int(round(0.5 * rate)))
+    out = []
+    for j in np.nonzero(c >= JUMP_MIN)[0]:
+        around = np.concatenate([c[max(0, j - w) : max(0, j - 1)], c[j + 2 : j + 2 + w]])
+        nxt = max(c[j - 1] if j else 0.0, c[j + 1] if j + 1 < len(c) else 0.0)
+        if len(around) < 4 or c[j] < JUMP_OVER_LOCAL * float(np.median(around)) or c[j] < JUMP_OVER_NEXT * nxt:
+            continue
+        if float((np.abs(Yc[j + 1] - Yc[j]) > CHANGED_BLOCK).mean()) >= JUMP_SPREAD:
+            out.append(int(j + 1))
+    return out
+
+
 def flash_segments(Y: np.ndarray, cut_idx: list[int], rate: float) -> tuple[list[int], list[tuple[int, int]]]:
     """Split hard-cut indices (first frame of the new shot) into real cuts and flashes [(first,
     last) frame]: a segment of at most FLASH_MAX_S after which the picture returns to the frame
@@ -374,8 +402,8 @@ class CutsAnalyzer(Analyzer):
     name = "cuts"
     cost = 2
     version = "2"
-    description = ("shot boundaries: hard cuts (PySceneDetect ContentDetector, HSV+edges) with flashes removed, "
-                   "dissolves, fades and wipes; pacing statistics")
+    description = ("shot boundaries: hard cuts (PySceneDetect ContentDetector, HSV+edges, plus isolated picture-wide "
+                   "jumps) with flashes removed, dissolves, fades and wipes; pacing statistics")
     backend = "scenedetect.ContentDetector + blend/wipe fits"
     video_only = True
 
@@ -410,6 +438,10 @@ class CutsAnalyzer(Analyzer):
         for tc in det.post_process(FrameTimecode(len(fs) - 1, rate)) or []:
             cut_idx.append(tc.frame_num)
         Y, H = frame_stack(fs.frames)
+        min_gap = max(1, int(round(self.min_shot_s * rate)))
+        for j in jump_cuts(Y, rate):  # look-alike shots: only where ContentDetector found nothing near
+            if all(abs(j - i) >= min_gap for i in cut_idx):
+                cut_idx.append(j)
         hard, flashes = flash_segments(Y, sorted({i for i in cut_idx if 0 < i < len(t)}), rate)
         soft = [x for x in soft_transitions(Y, H, t, rate)
                 if x.i0 > 0 and x.i1 < len(t) - 1]  # a fade in from the very start or out at the end is no boundary
