@@ -126,6 +126,16 @@ def test_animated_title_is_an_opening_change(shots):
     assert "text or a graphic appears" in comp.explanation
 
 
+def test_speech_in_the_opening_is_a_hook(shots):
+    from reelscore.schema import Signal
+
+    m = media_of(_held(shots[0][15]))
+    sig = {"hook": run("hook", m), "cuts": run("cuts", m),
+           "audio": Signal(analyzer="audio", version="x", backend="t", values={"speech_segments": [(0.4, 2.8)]})}
+    comp, sug = C.hook(sig)
+    assert "speech from 0.4 s" in comp.explanation and not any("Nothing changes" in x.message for x in sug)
+
+
 def test_a_single_frame_flash_is_not_a_change(shots):
     still = _held(shots[0][15])
     flashed = [np.full_like(f, 255) if i == 30 else f for i, f in enumerate(still)]

@@ -2,15 +2,16 @@
 
 Hard cuts: PySceneDetect's ContentDetector (HSV + edges), plus one-frame changes over most of the
 picture that stand out from the motion around them (cuts between look-alike shots, which the colour
-threshold misses: two talking heads against one backdrop, a jump to a closer framing). A boundary into a segment that lasts at
-most FLASH_MAX_S and then returns to what came before (a white flash, a single inserted frame), or
-one in the first FLASH_MAX_S (a cover frame flashed before the video starts), is a flash, not a cut.
+threshold misses: two talking heads against one backdrop, a jump to a closer framing). A boundary
+into a segment that lasts at most FLASH_MAX_S and then returns to what came before (a white flash, a
+single inserted frame), or one in the first FLASH_MAX_S (a cover frame flashed before the video
+starts), is a flash, not a cut.
 
 Gradual transitions, which ContentDetector misses because no single frame differs enough:
 - dissolve: each frame of a run is close to a blend (1 - a) A + a B of the frames before and after
   the run, with `a` rising from 0 to 1 over several frames;
-- wipe: each part of the picture shows either A or B, the B part lies beyond a straight edge, and
-  it grows frame by frame;
+- wipe: each part of the picture shows either A or B, the B part lies beyond a straight left/right
+  or up/down edge, and that edge sweeps the frame steadily;
 - fade: the picture's contrast falls steadily to a uniform frame (black, white) and/or rises out
   of it; out and in together are one boundary.
 Camera moves, zooms, motion blur and exposure changes also change every frame a little. They are
@@ -336,7 +337,6 @@ def soft_transitions(Y: np.ndarray, H: np.ndarray, times: np.ndarray, rate: floa
             break
     found.sort(key=lambda x: x.start)
     return found
-
 
 
 def _t(times: np.ndarray, x: float) -> float:
