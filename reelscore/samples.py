@@ -282,3 +282,93 @@ def make_title_clip(path: str | Path, text: str = "HOW I SAVED 1000", center: tu
         for p in vs.encode():
             out.mux(p)
     return path, drawn
+
+
+def clip_frames(src: str | Path, width: int, height: int, seconds: float, fps: float = 30.0,
+                start: float = 0.0) -> list[np.ndarray]:
+    """Frames of a real clip `src` at `fps` from `start`, centre-cropped to the shape width:height and
+    resized to it; played back and forth when the clip is shorter than `seconds` (no jump)."""
+    import av
+
+    got = []
+    with av.open(str(src)) as inp:
+        for fr in inp.decode(video=0):
+            if fr.time is not None and fr.time < start:
+                continue
+            img = fr.to_ndarray(format="rgb24")
+            h, w = img.shape[:2]
+            s = min(w / width, h / height)
+            cw, ch = int(width * s), int(height * s)
+            x0, y0 = (w - cw) // 2, (h - ch) // 2
+            got.append(cv2.resize(img[y0 : y0 + ch, x0 : x0 + cw], (width, height), interpolation=cv2.INTER_AREA))
+            if len(got) >= seconds * fps:
+                break
+    if not got:
+        raise ValueError(f"{src}: no frames decoded")
+    n = int(round(seconds * fps))
+    cycle = got + got[-2:0:-1] if len(got) > 2 else got
+    return [cycle[i % len(cycle)] for i in range(n)]
+
+
+TRANSITIONS = ("cut", "dissolve", "fade", "wipe", "flash", "cover_flash")
+
+
+def transition_frames(a: list[np.ndarray], b: list[np.ndarray], kind: str, at: int, length: int) -> list[np.ndarray]:
+    """Shot `a` then shot `b` joined by `kind` (see TRANSITIONS) centred on frame `at`, lasting
+    `length` frames for the gradual kinds: a cross-dissolve (both shots keep playing), a fade
+    through black (out then in), a left-to-right wipe. `flash` puts one frame of `b` into `a` at `at`
+    (a flash: `a` resumes); `cover_flash` makes frame 0 a frame of `b`. Lists as long as `a`."""
+    n = len(a)
+    if kind == "flash":
+        return [b[i] if i == at else a[i] for i in range(n)]
+    if kind == "cover_flash":
+        return [b[0]] + a[1:]
+    s, e = (at, at) if kind == "cut" else (at - length // 2, at - length // 2 + length)
+    out = []
+    for i in range(n):
+        if i < s:
+            out.append(a[i])
+        elif i >= e:
+            out.append(b[i])
+        else:
+            x = (i - s + 0.5) / (e - s)  # progress 0..1 through the transition
+            fa, fb = a[i].astype(np.float32), b[i].astype(np.float32)
+            if kind == "dissolve":
+                f = fa * (1 - x) + fb * x
+            elif kind == "fade":
+                f = fa * max(0.0, 1 - 2 * x) if x < 0.5 else fb * min(1.0, 2 * x - 1)
+            elif kind == "wipe":
+                edge = int(round(x * fa.shape[1]))
+                f = fa.copy()
+                f[:, :edge] = fb[:, :edge]
+            else:
+                raise ValueError(f"unknown transition {kind!r}; known: {', '.join(TRANSITIONS)}")
+            out.append(np.clip(f + 0.5, 0, 255).astype(np.uint8))
+    return out
+
+
+def write_frames(path: str | Path, frames: list[np.ndarray], fps: float = 30.0, audio: np.ndarray | None = None,
+                 sample_rate: int = 16000, crf: int = 20) -> Path:
+    """Encode RGB frames (H.264, yuv420p) and optional mono float audio (AAC) into `path`."""
+    import av
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    h, w = frames[0].shape[:2]
+    with av.open(str(path), "w") as out:
+        vs = out.add_stream("libx264", rate=int(round(fps)))
+        vs.width, vs.height, vs.pix_fmt = w - w % 2, h - h % 2, "yuv420p"
+        vs.options = {"preset": "ultrafast", "crf": str(crf)}
+        astream = None
+        if audio is not None:
+            astream = out.add_stream("aac", rate=sample_rate)
+            astream.layout = "mono"
+        for f in frames:
+            f = np.ascontiguousarray(f[: h - h % 2, : w - w % 2])
+            for p in vs.encode(av.VideoFrame.from_ndarray(f, format="rgb24")):
+                out.mux(p)
+        for p in vs.encode():
+            out.mux(p)
+        if astream is not None:
+            _mux_audio(out, astream, audio, sample_rate)
+    return path

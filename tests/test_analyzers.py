@@ -122,9 +122,9 @@ def test_analyzer_contract(name, bunny):
 
 
 def test_video_only_analyzers_not_applicable_to_images():
-    """Motion, cuts, loop, audio and ViViT say "not applicable" for a still; every other analyzer runs on it."""
+    """Motion, cuts, loop, audio, continuity and ViViT say "not applicable" for a still; every other analyzer runs on it."""
     m = frames_media([np.full((640, 360, 3), 120, np.uint8)], kind="image")
-    video_only = {"audio", "cuts", "loop", "motion", "vivit"}
+    video_only = {"audio", "continuity", "cuts", "loop", "motion", "vivit"}
     assert {a.name for a in all_analyzers() if a.video_only} == video_only
     for a in all_analyzers():
         s = a.run(m, Context())

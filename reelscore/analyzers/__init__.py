@@ -11,7 +11,7 @@ from ..errors import OptionError
 from .base import REGISTRY, Analyzer, Context, register
 
 MODULES = ("format", "exposure", "sharpness", "color", "motion", "cuts", "hook", "faces", "ocr",
-           "audio", "loop", "quality", "aesthetics", "technical", "caption", "vivit")
+           "audio", "loop", "quality", "aesthetics", "technical", "caption", "vivit", "continuity")
 
 
 def all_analyzer_names() -> list[str]:

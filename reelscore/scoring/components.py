@@ -12,6 +12,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..analyzers.continuity import NEAR_S
 from ..analyzers.technical import EFFICIENT_CODECS
 from ..schema import Component, Evidence, Signal, Suggestion
 
@@ -205,25 +206,43 @@ def format_fit(s):
     return _c("format", score, "; ".join(parts), sig, raw, evidence=ev), sug
 
 
+DARK_ADVICE = 70  # mean luma of the footage under which brightening is advised
+
+
 @builder("exposure", needs=('exposure',), rank=7)
 def exposure(s):
+    """Brightness of the camera footage (frames that are mostly drawn white, such as app screens and
+    logo cards, are bright by design and left out), with blown highlights in the footage (clipped
+    areas that roll off like an overexposed picture) as the defect; drawn white is reported, never
+    penalised. Advice only when the footage itself is too dark or too bright."""
     sig = s.get("exposure")
     v = sig.values
-    m = v["mean_luma"]
-    score = band(m, 25, 85, 175, 240)
-    score -= 200 * max(0.0, v["clipped_highlights"] - 0.03)
-    score -= 100 * max(0.0, v["crushed_shadows"] - 0.25)
+    m = v.get("mean_luma_natural", v["mean_luma"])
+    blown = v.get("blown_highlights", v["clipped_highlights"])
+    drawn = v.get("drawn_white", 0.0)
     sug = []
+    if m is None:  # every sampled frame is a screen or a card
+        score = 70.0
+        why = f"drawn white screens or cards throughout (mean luma {v['mean_luma']:.0f}/255, by design)"
+        return _c("exposure", score, why, sig, v), sug
+    score = band(m, 25, 85, 175, 240)
+    score -= 200 * max(0.0, blown - 0.03)
+    score -= 100 * max(0.0, v["crushed_shadows"] - 0.25)
     if m < 85:
         why = f"underexposed (mean luma {m:.0f}/255)"
-        sug.append(Suggestion(component="exposure", message="Brighten the footage (add light or raise exposure ~1 stop); it reads dark on a phone.", priority=1 if m < 60 else 2))
-    elif m > 175:
+    if m < DARK_ADVICE:  # 70-85 is low-key rather than wrong (night scenes, film looks): noted, not advised
+        sug.append(Suggestion(component="exposure", message=f"Brighten the footage (add light or raise exposure ~1 stop); its mean luma is {m:.0f}/255 and it reads dark on a phone.", priority=1 if m < 60 else 2))
+    if m > 175:
         why = f"overexposed (mean luma {m:.0f}/255)"
-        sug.append(Suggestion(component="exposure", message="Lower exposure; highlights are washing out.", priority=1 if m > 200 else 2))
-    else:
+    if m > 200 or (m > 175 and blown >= 0.05):  # a bright scene (snow, a beach) is bright; blown-out areas are damage
+        where = f", {blown:.0%} of the picture blown out" if blown > 0.02 else ""
+        sug.append(Suggestion(component="exposure", message=f"Lower exposure: the footage's mean luma is {m:.0f}/255{where}.", priority=1 if m > 200 else 2))
+    if 85 <= m <= 175:
         why = f"well exposed (mean luma {m:.0f}/255)"
-    if v["clipped_highlights"] > 0.05:
-        why += f", {v['clipped_highlights']:.0%} clipped highlights"
+    if blown > 0.05:
+        why += f", {blown:.0%} blown highlights" + (f" (worst at {v['worst_blown_t']:.1f} s)" if v.get("worst_blown_t") is not None else "")
+    if drawn > 0.05:
+        why += f", {drawn:.0%} drawn white (graphics, screens: not a defect)"
     return _c("exposure", score, why, sig, v), sug
 
 
@@ -247,11 +266,31 @@ def sharpness(s):
 
 @builder("color", needs=('color',), rank=9)
 def color(s):
+    """Colourfulness, read with the tonal range: little colour with a full range is a look (black and
+    white, a muted grade, overcast light) and is never advised against; little colour with little
+    range in footage that is not dark is washed out, and that is advised with its measures."""
     sig = s.get("color")
-    m = sig.values["colorfulness"]
+    v = sig.values
+    m = v["colorfulness"]
+    look = v.get("look")
     score = ramp(m, 5, 55)
-    sug = [] if score >= 40 else [Suggestion(component="color", message="Colours are flat; add colour to the scene or grade for more saturation and contrast.", priority=3)]
-    return _c("color", score, f"colourfulness {m:.0f} ({'vivid' if m > 45 else 'moderate' if m > 20 else 'muted'})", sig, sig.values), sug
+    sug = []
+    rng = v.get("tonal_range")
+    if look == "monochrome":
+        score = max(score, 60.0)
+        why = f"black and white with a full tonal range ({rng:.0f}/255): a deliberate look"
+    elif look == "muted":
+        score = max(score, 50.0)
+        why = f"muted colour (colourfulness {m:.0f}) with a full tonal range ({rng:.0f}/255)"
+    elif look == "flat":
+        why = f"washed out: colourfulness {m:.0f} and a tonal range of {rng:.0f}/255"
+        sug.append(Suggestion(component="color", message=f"The picture is washed out (colourfulness {m:.0f}, 5th-95th percentile "
+                              f"luma range {rng:.0f}/255); raise contrast and saturation in the grade, or remove the haze.", priority=3))
+    elif look == "dark":
+        why = f"colourfulness {m:.0f} in dark footage (see exposure)"
+    else:
+        why = f"colourfulness {m:.0f} ({'vivid' if m > 45 else 'moderate' if m > 20 else 'muted'})"
+    return _c("color", score, why, sig, v), sug
 
 
 @builder("motion", needs=('motion',), rank=10)
@@ -297,8 +336,11 @@ def pacing(s):
         score += 10 * (on_beat - 0.5)
         why += f", {on_beat:.0%} of cuts on the beat"
     sug = []
-    if v["longest_shot_s"] > 8 and v.get("n_cuts", 0) >= 0:
-        sug.append(Suggestion(component="pacing", message=f"The longest shot runs {v['longest_shot_s']:.1f} s; break it with a cut, zoom or B-roll every 2-4 s.", priority=2))
+    if v["longest_shot_s"] > 8:
+        a, b = v.get("longest_shot") or (None, None)
+        where = f" ({a:.1f}-{b:.1f} s; dissolves, fades and wipes count as shot changes)" if a is not None else ""
+        sug.append(Suggestion(component="pacing", message=f"The longest shot runs {v['longest_shot_s']:.1f} s{where}; break it with a cut, zoom or B-roll every 2-4 s.",
+                              target=f"{a:.1f}-{b:.1f} s" if a is not None else None, priority=2))
     if on_beat is not None and on_beat < 0.5 and v["n_cuts"] >= 3:
         sug.append(Suggestion(component="pacing", message="Cuts fall off the beat; snap them to the music's beats.", priority=3))
     return _c("pacing", score, why, sigs, raw), sug
@@ -312,8 +354,34 @@ def cuts_on_beats(cuts: list[float], beats: list[float], bpm: float | None, tol:
     return float(np.mean([np.min(np.abs(b - c)) <= tol for c in cuts]))
 
 
-@builder("hook", needs=('hook', 'cuts', 'faces', 'ocr'), rank=1)
+OPENING_S = 3.0  # the opening a viewer judges before swiping
+
+
+def _opening_changes(h: Signal, cut: Signal | None) -> list[tuple[float, str]]:
+    """(time, what) of every visual change in the opening: cuts and transitions (the cuts analyzer,
+    flashes already left out), and persistent changes the hook analyzer saw (a new scene, text or a
+    graphic coming in, something coming into view), earliest first."""
+    out = []
+    if _ok(cut):
+        out += [(t, "cut") for t in cut.values.get("hard_cut_times", cut.values.get("cut_times", [])) if t < OPENING_S]
+        out += [(a, kind) for a, _, kind in cut.values.get("soft_transitions", []) if a < OPENING_S]
+    seen = set()
+    for e in h.values.get("opening_events", []):
+        what = "text or a graphic appears" if e.get("text_like") else ("the picture changes" if e["kind"] == "scene_change"
+                                                                        else "part of the picture changes")
+        if what not in seen and e["t"] < OPENING_S:  # the first of each kind
+            seen.add(what)
+            out.append((e["t"], what))
+    return sorted(out)
+
+
+@builder("hook", needs=('hook', 'cuts', 'faces', 'ocr', 'audio'), rank=1)
 def hook(s):
+    """The opening: a sharp, well-exposed first held frame, something changing early (a cut or
+    transition, text or a graphic coming in, a new scene), movement, a face, on-screen text and
+    sound from the start. Flashes (a frame or two that revert, a cover frame before the video
+    starts) are not changes. Advice to change the opening only when nothing at all happens in it:
+    no visual change, little movement and no speech."""
     h = s.get("hook")
     v = h.values
     sigs = [h]
@@ -321,26 +389,40 @@ def hook(s):
     pts = 0.0
     sharp = ramp(math.log10(max(v["first_frame_sharpness"], 1e-3)), math.log10(15), math.log10(400))
     expo = band(v["first_frame_luma"], 25, 80, 180, 240)
-    pts += 0.15 * sharp + 0.15 * expo
-    if sharp < 40:
-        sug.append(Suggestion(component="hook", message="The first frame is blurry; open on a sharp, well-lit frame.", target="0.0 s", priority=1))
-    if expo < 40:
-        sug.append(Suggestion(component="hook", message="The first frame is badly exposed; open on a bright, clear frame.", target="0.0 s", priority=1))
+    pts += 0.15 * sharp + 0.15 * expo  # first-frame advice is the first_impression component's
     cut = s.get("cuts")
-    first_cut = cut.values.get("first_cut_s") if _ok(cut) else None
-    ttc = v.get("time_to_first_change_s")
-    change = min([x for x in (first_cut, ttc) if x is not None], default=None)
-    if change is not None and change < 3:
-        pts += 20 * ramp(change, 3.0, 0.5)  # 20 points at <= 0.5 s, none at 3 s
-        reasons.append(f"{'something changes' if change <= 1.5 else 'first change'} at {change:.1f} s")
-    else:
-        reasons.append("no cut or strong motion in the first 3 s")
-        sug.append(Suggestion(component="hook", message="Nothing changes in the first 3 s; open with movement, a cut or a bold visual by 1.5 s.", target="0-3 s", priority=1))
-    om = v.get("visual_change_mean")
-    if om is not None:  # movement through the opening, temporal noise excluded
-        pts += 10 * min(1.0, om / 3.0)
     if _ok(cut):
         sigs.append(cut)
+    changes = _opening_changes(h, cut)
+    change = changes[0][0] if changes else None
+    if change is not None:
+        pts += 20 * ramp(change, 3.0, 0.5)  # 20 points at <= 0.5 s, none at 3 s
+        reasons.append(", ".join(f"{what} at {t:.1f} s" for t, what in changes[:3]))
+    moving = v.get("moving_fraction")
+    if moving is not None:  # movement through the opening, temporal noise excluded
+        pts += 10 * min(1.0, moving / 0.6)
+        if moving >= 0.5:
+            reasons.append(f"movement in {moving:.0%} of the opening")
+    flashes = v.get("flashes") or []
+    if flashes:
+        a, b = flashes[0]
+        reasons.append(f"a {b - a:.2f} s flash at {a:.1f} s (not counted as a change)")
+    au_sig = s.get("audio")
+    speech = None
+    if _ok(au_sig):
+        segs = au_sig.values.get("speech_segments") or []
+        speech = segs[0][0] if segs and segs[0][0] < OPENING_S else None
+        if speech is not None:
+            sigs.append(au_sig)
+            reasons.append(f"speech from {speech:.1f} s")
+    long_enough = v.get("hook_seconds", OPENING_S) >= OPENING_S - 0.6  # a 1 s clip has no "first 3 s"
+    if change is None and (moving is None or moving < 0.3) and speech is None and long_enough:
+        what = "no cut or transition, no text or scene coming in"
+        if moving is not None:
+            what += f", movement in {moving:.0%} of the opening"
+        sug.append(Suggestion(component="hook", message=f"Nothing changes in the first 3 s ({what}, no speech); open with "
+                              "movement, a cut or a bold visual by 1.5 s.", target="0-3 s", priority=1))
+        reasons.append("nothing changes in the first 3 s")
     fa = s.get("faces")
     if _ok(fa):
         sigs.append(fa)
@@ -348,13 +430,16 @@ def hook(s):
             pts += 15
             reasons.append("a face in the opening")
     ocr = s.get("ocr")
+    text_seen = v.get("text_appears_s") is not None
     if _ok(ocr):
         sigs.append(ocr)
-        if ocr.values["text_in_first_3s"]:
+        if ocr.values["text_in_first_3s"] or text_seen:
             pts += 15
             reasons.append("on-screen text in the opening")
         else:
             sug.append(Suggestion(component="hook", message="Add a short on-screen text hook in the first second (what the viewer will get).", target="0-1 s", priority=2))
+    elif text_seen:
+        pts += 15
     au = v.get("audio_start_s")
     if au is not None and au <= 0.5:
         pts += 20
@@ -365,9 +450,80 @@ def hook(s):
         sug.append(Suggestion(component="hook", message=f"Sound starts only at {au:.1f} s; start speech or music in the first half-second.", target=f"0-{au:.1f} s", priority=2))
     else:
         reasons.append("silent opening")
-    raw = {k: v.get(k) for k in ("first_frame_sharpness", "first_frame_luma", "time_to_first_change_s", "audio_start_s")}
-    raw["first_cut_s"] = first_cut
+    raw = {k: v.get(k) for k in ("first_frame_sharpness", "first_frame_luma", "first_held_frame_s", "time_to_first_change_s",
+                                 "text_appears_s", "moving_fraction", "flashes", "audio_start_s")}
+    raw["first_cut_s"] = cut.values.get("first_cut_s") if _ok(cut) else None
+    raw["opening_changes"] = [{"t": round(t, 2), "what": w} for t, w in changes]
+    raw["speech_start_s"] = speech
     return _c("hook", pts, "; ".join(reasons), sigs, raw), sug
+
+
+FIRST_FRAME_BLUR = 0.4  # a first frame with under this share of the detail of the frames after it is blurred
+BLACK_MIN_S = 0.25  # a black run this long is a gap even when the picture faded into it
+HELD_MAX_S = 2.0  # a still picture held longer than this in the middle stalls the video
+SUBJECT_MATCH = 0.5  # the opening's best similarity to any later frame under this ...
+SUBJECT_MARGIN = 0.2  # ... and this far under how well later frames match each other: it shows something else
+
+
+@builder("continuity", needs=("continuity",), rank=1.5)
+def continuity(s):
+    """What an editor checks first: a sharp, clean first frame; no black or frozen frames in the
+    middle; a still card not held too long; the opening showing what the video is about (a check,
+    worded as one: the measure is that the opening resembles nothing later, not what the subject is)."""
+    sig = s.get("continuity")
+    v = sig.values
+    sug, found, pen = [], [], 0.0
+    ratio = v.get("first_frame_sharpness_ratio")
+    black = v.get("black") or []
+    opening_black = next((b for b in black if b["where"] == "opening"), None)
+    if opening_black is not None:
+        pen += 25
+        found.append(f"opens on {opening_black['duration_s']:.2f} s of black")
+        sug.append(Suggestion(component="continuity", message=f"The video opens on {opening_black['duration_s']:.2f} s of black "
+                              f"(mean luma {opening_black['mean_luma']:.0f}/255); start on the picture.",
+                              target=f"0.0-{opening_black['end']:.2f} s", priority=1))
+    elif ratio is not None and ratio < FIRST_FRAME_BLUR:
+        pen += 25
+        found.append(f"blurred first frame ({ratio:.0%} of the detail after it)")
+        sug.append(Suggestion(component="continuity", message=f"The first frame is blurred: it keeps {ratio:.0%} of the detail of the "
+                              f"frames in the next {NEAR_S:.1f} s (median over image blocks of the Laplacian variance; whole "
+                              f"frame {v['first_frame_sharpness']:.0f} vs {v['following_sharpness']:.0f}); start on a sharp frame "
+                              "(trim the soft frames or the transition at the start).", target="0.0 s", priority=1))
+    for b in black:
+        if b["where"] != "middle" or (b["fade"] and b["duration_s"] < BLACK_MIN_S):
+            continue  # a quick fade through black is a transition
+        pen += 20
+        found.append(f"black {b['start']:.1f}-{b['end']:.1f} s")
+        sug.append(Suggestion(component="continuity", message=f"Black frames from {b['start']:.2f} to {b['end']:.2f} s "
+                              f"({b['duration_s']:.2f} s, mean luma {b['mean_luma']:.0f}/255); remove the gap.",
+                              target=f"{b['start']:.2f}-{b['end']:.2f} s", priority=1))
+    for f in v.get("frozen") or []:
+        if f["where"] != "middle":
+            continue  # a frozen opening is the hook's matter, a frozen or still ending is common
+        if f["stall"]:
+            pen += 20
+            found.append(f"frozen {f['start']:.1f}-{f['end']:.1f} s")
+            sug.append(Suggestion(component="continuity", message=f"The picture freezes from {f['start']:.2f} to {f['end']:.2f} s "
+                                  f"({f['duration_s']:.2f} s of repeated frames); re-export or replace the frozen part.",
+                                  target=f"{f['start']:.2f}-{f['end']:.2f} s", priority=1))
+        elif f["duration_s"] > HELD_MAX_S:
+            pen += 10
+            found.append(f"still picture held {f['start']:.1f}-{f['end']:.1f} s")
+            sug.append(Suggestion(component="continuity", message=f"A still picture is held unchanged from {f['start']:.1f} to "
+                                  f"{f['end']:.1f} s ({f['duration_s']:.1f} s of identical frames); shorten it or add movement.",
+                                  target=f"{f['start']:.1f}-{f['end']:.1f} s", priority=2))
+    sub = v.get("subject")
+    if sub and sub["opening_best_match"] < SUBJECT_MATCH and sub["opening_best_match"] < sub["rest_best_match_p10"] - SUBJECT_MARGIN:
+        pen += 10
+        found.append("the opening resembles nothing later")
+        sug.append(Suggestion(component="continuity", message="Check 0-3 s: the opening shows something else than the rest of the "
+                              f"video (its frames match later frames at {sub['opening_best_match']:.2f}, later frames match each "
+                              f"other at {sub['rest_best_match_p10']:.2f} or more); make sure the subject appears in the first 3 s.",
+                              target="0-3 s", priority=2))
+    why = "; ".join(found) if found else "clean first frame, no black or frozen frames"
+    raw = {k: v.get(k) for k in ("first_frame_sharpness", "following_sharpness", "first_frame_sharpness_ratio",
+                                 "first_frame_luma", "black", "frozen", "subject")}
+    return _c("continuity", 100 - pen, why, sig, raw), sug
 
 
 @builder("faces", needs=('faces',), rank=12)
@@ -591,6 +747,11 @@ def aesthetics(s):
     return _c("aesthetics", score, f"heuristic composition/colour index {v['aesthetic_index']:.2f} (no trained aesthetics model present)", sig, v), sug
 
 
+BLOCKY = 3.5  # blockiness over which 8-px block borders show (clean footage measures 1.2-3)
+SMEARED_FINE = 0.13  # fine-detail ratio under which ...
+SMEARED_NOISE = 0.15  # ... with grain under this, compression has smeared the texture away
+
+
 @builder("technical", needs=('technical', 'sharpness', 'exposure', 'motion', 'format'), rank=6)
 def technical(s):
     t = s.get("technical")
@@ -598,40 +759,64 @@ def technical(s):
     flags, sug = [], []
     sigs = [t]
 
-    def flag(name, cond, penalty, msg, prio=2, value=None):
+    def flag(name, cond, penalty, msg, prio=2, value=None, advise=True):
         if cond:
             flags.append({"flag": name, "value": value})
-            sug.append(Suggestion(component="technical", message=msg, priority=prio))
+            if advise:  # False when another flag's advice already covers the same problem
+                sug.append(Suggestion(component="technical", message=msg, priority=prio))
             return penalty
         return 0.0
 
     pen = 0.0
     # noise, blocking, fine detail: measured at the source resolution (a central crop), where they show
     pen += flag("noise", v["noise_sigma"] > 3, min(35, 3 * (v["noise_sigma"] - 3) + 10), "Visible noise: shoot in more light or apply light denoising.", value=v["noise_sigma"])
-    pen += flag("blockiness", v["blockiness"] > 5.0, min(35, 3 * (v["blockiness"] - 5.0) + 10), "Compression blocking: export at a higher bitrate and avoid re-encoding downloaded clips.", 1, v["blockiness"])
     pen += flag("banding", v["banding"] > 0.3, 10, "Colour banding in gradients: export with a higher bitrate or add slight grain.", 3, v["banding"])
     pen += flag("letterbox", v["letterbox"] > 0.06, 20, "Black bars top/bottom: crop or reframe to fill 9:16.", 1, v["letterbox"])
     pen += flag("pillarbox", v["pillarbox"] > 0.06, 20, "Black bars left/right: crop or reframe to fill the vertical frame.", 1, v["pillarbox"])
+    # compression advice rests on artefacts measured in the picture, the bit rate only says why
     fine = v.get("fine_detail_ratio")
-    pen += flag("upscaled_or_soft", fine is not None and fine < 0.085 and v["noise_sigma"] < 3, 20, "No fine detail at full resolution: the footage looks upscaled or "
-                "out of focus; use the original high-resolution source and lock focus.", 2, fine)
+    blocky = v["blockiness"] > BLOCKY
+    smeared = fine is not None and fine < SMEARED_FINE and v["noise_sigma"] < SMEARED_NOISE
     bpp, thr = v.get("bits_per_pixel"), (0.012 if str(v.get("codec")) in EFFICIENT_CODECS else 0.02)
-    pen += flag("low_bitrate", bpp is not None and bpp < thr and (v["noise_sigma"] < 0.2 or (fine or 1) < 0.14), 20,
-                f"Low bitrate ({bpp or 0:.3f} bits per pixel) has smoothed away texture: export at a higher bitrate "
-                "(about 8-12 Mbps for 1080x1920).", 1, bpp)
+    starved = bpp is not None and bpp < thr
+    seen = ([f"blocking {v['blockiness']:.1f} at 8-px block borders (clean footage under {BLOCKY:.0f})"] if blocky else []) + (
+        [f"texture smeared away (fine-detail ratio {fine:.3f}, grain {v['noise_sigma']:.2f}; sharp camera footage "
+         f"keeps 0.12-0.25)"] if smeared else [])
+    pen += flag("low_bitrate", starved and bool(seen), 20,
+                f"Compression artefacts: {'; '.join(seen)}, at {bpp or 0:.3f} bits per pixel; export at a higher bitrate "
+                "(about 8-12 Mbps for 1080x1920) and avoid re-encoding downloaded clips.", 1, bpp)
+    # few bits and no grain left, but no artefact measured: a mild mark in the score, no advice
+    pen += flag("low_bits_per_pixel", starved and not seen and v["noise_sigma"] < 0.2, 10, "", value=bpp, advise=False)
+    pen += flag("blockiness", v["blockiness"] > 5.0, min(35, 3 * (v["blockiness"] - 5.0) + 10),
+                f"Compression blocking ({v['blockiness']:.1f} at 8-px block borders): export at a higher bitrate and avoid "
+                "re-encoding downloaded clips.", 1, v["blockiness"], advise=not (starved and blocky))
     pen += flag("low_resolution", v["source_short_side"] < 720, 15, f"Low resolution ({v['source_short_side']} px short side); export at 1080x1920.", 1, v["source_short_side"])
     sh = s.get("sharpness")
+    lv = None
     if _ok(sh):
         sigs.append(sh)
         lv = sh.values["laplacian_var"]
         pen += flag("blur", lv < 40, 25 if lv < 15 else 12, "Blurry footage: lock focus on the subject, clean the lens.", 1, lv)
+    # detail at the usual scale but none at the finest: upscaled (blurry footage is the blur flag's,
+    # texture smeared by compression the low-bitrate flag's)
+    pen += flag("upscaled_or_soft", fine is not None and fine < 0.085 and v["noise_sigma"] < 3 and (lv is None or lv >= 40), 20,
+                f"No detail at the finest scale (fine-detail ratio {fine or 0:.3f}; sharp footage at {v['measured_short_side']} px "
+                "keeps 0.12-0.25) although the picture is otherwise sharp: it looks upscaled from a lower resolution; "
+                "use the original high-resolution source.", 2, fine, advise=not (starved and smeared))
     ex = s.get("exposure")
     if _ok(ex):
         sigs.append(ex)
         m = ex.values["mean_luma"]
         pen += flag("underexposed", m < 60, 15, "Underexposed: add light or raise exposure.", 1, m)
         pen += flag("overexposed", m > 200, 15, "Overexposed: lower exposure.", 1, m)
-        pen += flag("clipped_highlights", ex.values["clipped_highlights"] > 0.08, 10, "Highlights are clipped: expose for the bright areas.", 2, ex.values["clipped_highlights"])
+        # blown camera highlights only: drawn white (screens, cards, text plates) is clipped by design;
+        # when the footage is bright overall the exposure component's advice covers it
+        blown = ex.values.get("blown_highlights", ex.values["clipped_highlights"])
+        bright = (ex.values.get("mean_luma_natural") or 0) > 175
+        worst = ex.values.get("worst_blown_t")
+        pen += flag("clipped_highlights", blown > 0.08, 10, f"Highlights are blown out in {blown:.0%} of the picture"
+                    + (f" (worst at {worst:.1f} s)" if worst is not None else "") + ": expose for the bright areas.",
+                    2, blown, advise=not bright)
     mo = s.get("motion")
     if _ok(mo):
         sigs.append(mo)
@@ -641,7 +826,8 @@ def technical(s):
         sigs.append(fm)
         pen += flag("not_vertical", fm.values["orientation"] != "vertical", 10, "Not vertical: reframe to 9:16.", 1, fm.values["aspect"])
     v["flags"] = flags
-    why = "no technical problems found" if not flags else "flags: " + ", ".join(f["flag"] for f in flags)
+    why = "no technical problems found" if not flags else "flags: " + ", ".join(
+        f["flag"] + (f" ({f['value']:.3f}, no artefact measured)" if f["flag"] == "low_bits_per_pixel" else "") for f in flags)
     return _c("technical", 100 - pen, why, sigs, v), sug
 
 
