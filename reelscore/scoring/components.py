@@ -763,7 +763,8 @@ def technical(s):
         if cond:
             flags.append({"flag": name, "value": value})
             if advise:  # False when another flag's advice already covers the same problem
-                sug.append(Suggestion(component="technical", message=msg, priority=prio))
+                ev = [Evidence(value=round(float(value), 4), note=name)] if isinstance(value, (int, float)) else []
+                sug.append(Suggestion(component="technical", message=msg, priority=prio, problem=name, evidence=ev))
             return penalty
         return 0.0
 
@@ -806,9 +807,13 @@ def technical(s):
     ex = s.get("exposure")
     if _ok(ex):
         sigs.append(ex)
-        m = ex.values["mean_luma"]
-        pen += flag("underexposed", m < 60, 15, "Underexposed: add light or raise exposure.", 1, m)
-        pen += flag("overexposed", m > 200, 15, "Overexposed: lower exposure.", 1, m)
+        # camera frames only (drawn white screens and cards are bright by design); the exposure component
+        # gives the advice, this flag only weighs it into the technical score
+        m = ex.values.get("mean_luma_natural")
+        m = ex.values["mean_luma"] if m is None and ex.values.get("graphic_frames", 0) < 0.5 else m
+        pen += flag("underexposed", m is not None and m < 60, 15, "Underexposed: add light or raise exposure.", 1, m,
+                    advise=False)
+        pen += flag("overexposed", m is not None and m > 200, 15, "Overexposed: lower exposure.", 1, m, advise=False)
         # blown camera highlights only: drawn white (screens, cards, text plates) is clipped by design;
         # when the footage is bright overall the exposure component's advice covers it
         blown = ex.values.get("blown_highlights", ex.values["clipped_highlights"])
@@ -824,7 +829,8 @@ def technical(s):
     fm = s.get("format")
     if _ok(fm):
         sigs.append(fm)
-        pen += flag("not_vertical", fm.values["orientation"] != "vertical", 10, "Not vertical: reframe to 9:16.", 1, fm.values["aspect"])
+        pen += flag("not_vertical", fm.values["orientation"] != "vertical", 10, "Not vertical: reframe to 9:16.", 1,
+                    fm.values["aspect"], advise=False)  # the format component advises
     v["flags"] = flags
     why = "no technical problems found" if not flags else "flags: " + ", ".join(
         f["flag"] + (f" ({f['value']:.3f}, no artefact measured)" if f["flag"] == "low_bits_per_pixel" else "") for f in flags)

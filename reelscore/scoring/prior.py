@@ -30,6 +30,8 @@ PRIOR_WEIGHTS: dict[str, float] = {
     "exposure": 0.01,
     "sharpness": 0.01,
     "color": 0.01,
+    # what an editor checks first: a clean first frame, no black or frozen frames in the middle
+    "continuity": 0.03,
     # caption: used only when no trained engagement model scores the caption
     "caption": 0.05,
 }
