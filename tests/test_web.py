@@ -369,40 +369,152 @@ def test_50_concurrent_uploads_bounded_memory_no_mixups(server, clips):
     assert peak[0] < 1.5 * 2**30
 
 
+def _no_horizontal_scroll(page):
+    return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+
+
+def _check_result(page, url, shots_prefix):
+    """What a creator must see after an upload, all on the page (no frame with its own scroll box)."""
+    import httpx
+
+    page.wait_for_selector("#components", timeout=300000)
+    latest = httpx.get(f"{url}/api/v1/history").json()[0]
+    res = httpx.get(f"{url}/api/v1/history/{latest['id']}").json()["result"]
+    assert page.locator("iframe").count() == 0
+    assert float(page.inner_text("#score")) == pytest.approx(res["score"], abs=0.5)
+    assert page.locator("#components tbody tr").count() == len(res["components"])  # every factor
+    for c in res["components"]:
+        assert page.locator(f'#components tr[data-factor="{c["name"]}"]').is_visible()
+    assert page.locator("#suggestions li").count() == min(12, len(res["suggestions"])) > 0
+    assert page.locator("#contrib li").count() >= len(res["components"]) - 2
+    assert page.locator("#numbers tbody tr").count() == 5
+    # pictures loaded (not broken links), the cover among them
+    page.wait_for_function("[...document.querySelectorAll('#frames img, #cover')].every(i => i.complete && i.naturalWidth > 0)",
+                           timeout=30000)
+    assert page.locator("#frames img").count() >= 3 and page.locator("#cover").is_visible()
+    # the upload plays: metadata loaded, a duration
+    page.wait_for_function("document.querySelector('#video') && document.querySelector('#video').readyState >= 1",
+                           timeout=120000)
+    dur = page.evaluate("document.querySelector('#video').duration")
+    assert dur == pytest.approx(res["media"]["duration_s"], abs=0.6) and dur > 0
+    assert page.locator("#timeline svg rect").count() >= 2
+    # a suggestion's or a factor's evidence moves the video there
+    chips = page.locator("[data-seek]")
+    target = None
+    for i in range(chips.count()):
+        t = float(chips.nth(i).get_attribute("data-seek"))
+        if 0.3 < t < dur - 0.2:
+            target = chips.nth(i)
+            break
+    assert target is not None
+    t = float(target.get_attribute("data-seek"))
+    target.click()
+    page.wait_for_function(f"Math.abs(document.querySelector('#video').currentTime - {t}) < 0.3", timeout=10000)
+    return res
+
+
 @pytest.mark.slow
-def test_browser_upload_compare_delete(server, clips):
+def test_browser_desktop_and_phone(server):
+    """Real clips uploaded in Chromium at 1280x900 and 390x844: the whole result on the page, the video
+    with its timeline, caption drafts, drafts compared side by side, the history; screenshots saved."""
+    from conftest import need
+
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     pw = pytest.importorskip("playwright.sync_api")
     if chromium is None:
         if os.environ.get("CI"):
             pytest.fail("chromium missing in CI (.ci/run installs Debian's chromium)")
         pytest.skip("no chromium here")
+    talking = need(REAL / "grid_lipnet" / "bbaf2n.mpg")  # MPEG-1: the page plays an H.264 copy
+    portrait = need(REAL / "openmpf" / "cat.mp4")  # 360x640 H.264: played as uploaded
     url, _ = server
     SHOTS.mkdir(parents=True, exist_ok=True)
     with pw.sync_playwright() as p:
         b = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        page = b.new_page(viewport={"width": 900, "height": 1400})
+        errors = []
+        # ---- desktop
+        page = b.new_page(viewport={"width": 1280, "height": 900})
+        page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(url)
+        # every control is labelled
+        unlabelled = page.evaluate("""[...document.querySelectorAll('input, select, textarea, button')]
+            .filter(e => !e.closest('[hidden]') && !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.textContent.trim())
+            .map(e => e.id || e.outerHTML.slice(0, 60))""")
+        assert not unlabelled, unlabelled
         page.fill("#caption", "3 coffee tips nobody tells you ☕ Save this!")
-        page.wait_for_selector("#capscore:has-text('caption score')", timeout=60000)
-        page.set_input_files("#file", str(clips["a"]))
+        page.wait_for_selector("#capscore:has-text('Caption score')", timeout=60000)
+        page.fill("#followers", "12000")
+        page.set_input_files("#file", str(talking))
         page.click("#go")
-        page.wait_for_selector("#score", timeout=180000)
-        score = float(page.inner_text("#score"))
-        assert 0 <= score <= 100
-        frame = page.frame_locator("#report")
-        frame.locator("text=Over time").wait_for(timeout=60000)
-        assert frame.locator("svg").count() >= 3
-        assert frame.locator("img.cover").count() == 1
-        page.screenshot(path=str(SHOTS / "report.png"), full_page=True)
-        page.set_input_files("#file", [str(clips["a"]), str(clips["b"])])
+        page.wait_for_selector("#job .stage", timeout=30000)
+        words = page.inner_text("#job")
+        assert "analyze:" not in words and "decode" not in words and "Cancel" in words, words
+        res = _check_result(page, url, "desktop")
+        assert res["media"]["path"] == "bbaf2n.mpg"
+        # a second caption draft, scored as it is typed
+        page.fill("#draft-1", "Wait for the end 👀 which word did he say? Comment below #grid")
+        page.wait_for_selector("#drafts .draft:nth-child(2) .dscore", timeout=60000)
+        assert page.locator("#drafts .dscore").count() == 2
+        page.evaluate("document.querySelector('#video').load(); window.scrollTo(0, 0)")  # back to its poster
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(SHOTS / "desktop_result.png"), full_page=True)
+        # compare two drafts
+        page.click("#tab-btn-compare")
+        page.set_input_files("#cfiles", [str(talking), str(portrait)])
+        page.fill("#ccaption", "Which one? #fyp")
         page.click("#compare")
-        page.wait_for_selector("#ranking", timeout=300000)
-        assert page.locator("#ranking tr").count() == 3
-        assert page.locator("#ties").count() == 1
-        page.screenshot(path=str(SHOTS / "compare.png"), full_page=True)
-        n = page.locator("#history tr").count()
-        page.locator("button.del").first.click()
-        page.wait_for_function(f"document.querySelectorAll('#history tr').length === {n - 1}", timeout=30000)
+        page.wait_for_selector("#compare-table", timeout=300000)
+        verdict = page.inner_text("#verdict")
+        assert ("wins by" in verdict and "points" in verdict) or "cannot be told apart" in verdict
+        n_factors = page.locator("#compare-table tbody tr").count()
+        assert n_factors >= len(res["components"]) - 2 and page.locator("#compare-table thead th").count() == 3
+        assert page.locator("#variants .variant").count() == 2
+        page.screenshot(path=str(SHOTS / "desktop_compare.png"), full_page=True)
+        # history: the chart and the list; delete one
+        page.click("#tab-btn-history")
+        page.wait_for_selector("#history tbody tr", timeout=30000)
+        n = page.locator("#history tbody tr").count()
+        assert n == 3 and page.locator("#chart circle").count() == 3
+        page.screenshot(path=str(SHOTS / "desktop_history.png"), full_page=True)
+        page.on("dialog", lambda d: d.accept())
+        page.locator("#history button.del").last.click()
+        page.wait_for_function(f"document.querySelectorAll('#history tbody tr').length === {n - 1}", timeout=30000)
+        page.close()
+        # ---- phone
+        page = b.new_page(viewport={"width": 390, "height": 844}, has_touch=True)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(url)
+        assert _no_horizontal_scroll(page)
+        # by keyboard: Tab reaches the controls, with a visible focus ring
+        seen = []
+        for _ in range(12):
+            page.keyboard.press("Tab")
+            seen.append(page.evaluate("document.activeElement.id"))
+            if seen[-1] == "go":
+                break
+        assert {"file", "caption", "followers", "go"} <= set(seen), seen
+        assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
+        page.set_input_files("#file", str(portrait))
+        page.keyboard.press("Enter")  # submits the form from the focused Analyze button
+        _check_result(page, url, "phone")
+        assert _no_horizontal_scroll(page)
+        page.evaluate("document.querySelector('#video').load(); window.scrollTo(0, 0)")
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(SHOTS / "phone_result.png"), full_page=True)
+        # compare two history entries (no new analysis)
+        page.click("#tab-btn-history")
+        page.wait_for_selector("#history tbody tr", timeout=30000)
+        page.locator("#history .pick").nth(0).check()
+        page.locator("#history .pick").nth(1).check()
+        page.click("#compare-selected")
+        page.wait_for_selector("#compare-table", timeout=30000)
+        assert _no_horizontal_scroll(page)
+        page.screenshot(path=str(SHOTS / "phone_compare.png"), full_page=True)
+        page.click("#tab-btn-history")
+        page.wait_for_selector("#history tbody tr", timeout=30000)
+        assert _no_horizontal_scroll(page)
+        page.screenshot(path=str(SHOTS / "phone_history.png"), full_page=True)
         b.close()
-    assert (SHOTS / "report.png").stat().st_size > 10000
+    assert not errors, errors
+    for name in ("desktop_result", "desktop_compare", "phone_result", "phone_compare"):
+        assert (SHOTS / f"{name}.png").stat().st_size > 10000

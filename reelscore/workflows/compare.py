@@ -49,7 +49,8 @@ class FactorRow(BaseModel):
     factor: str
     points: dict[str, float | None] = Field(description="variant name -> points (None: not applicable)")
     spread: float = Field(description="largest minus smallest points across the variants")
-    best: list[str] = Field(description="the variants with the most points for this factor")
+    best: list[str] = Field(description="the variants with the most points for this factor (within 0.05; "
+                            "none when all are equal)")
     marked: bool = Field(description="one of the largest differences")
 
 
@@ -134,13 +135,14 @@ def _factor_rows(variants: list[Variant]) -> list[FactorRow]:
         pts = {v.name: v.components.get(f) for v in variants}
         vals = [0.0 if x is None else x for x in pts.values()]
         top = max(vals)
-        rows.append(FactorRow(factor=f, points=pts, spread=round(top - min(vals), 3),
-                              best=[n for n, x in pts.items() if (0.0 if x is None else x) == top], marked=False))
+        spread = round(top - min(vals), 3)
+        best = [n for n, x in pts.items() if top - (0.0 if x is None else x) < 0.05] if spread >= 0.05 else []
+        rows.append(FactorRow(factor=f, points=pts, spread=spread, best=best, marked=False))
     if None not in baselines and max(baselines) - min(baselines) > 0.05:
         # the baseline moves with what differs outside the factors (e.g. the duration): a row of its own
         pts = {v.name: v.baseline for v in variants}
         rows.append(FactorRow(factor="baseline", points=pts, spread=round(max(baselines) - min(baselines), 3),
-                              best=[n for n, x in pts.items() if x == max(baselines)], marked=False))
+                              best=[n for n, x in pts.items() if max(baselines) - x < 0.05], marked=False))
     rows.sort(key=lambda r: -r.spread)
     for r in rows[:MARKED]:
         r.marked = r.spread >= MIN_MARKED_POINTS

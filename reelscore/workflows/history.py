@@ -92,6 +92,11 @@ class History:
         d["account"] = json.loads(d["account"]) if d.get("account") else None
         return d
 
+    def uses_media(self, media_path: str) -> bool:
+        """Whether an entry refers to this stored upload (re-scored entries share their video)."""
+        with self._conn() as c:
+            return c.execute("SELECT 1 FROM analyses WHERE media_path = ? LIMIT 1", (media_path,)).fetchone() is not None
+
     def delete(self, eid: str) -> bool:
         import shutil
 

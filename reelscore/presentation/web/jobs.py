@@ -93,7 +93,10 @@ class JobQueue:
         self.cond = threading.Condition()
         self.keep = keep
         self.rate: dict[str, float] = {}  # kind -> seconds of work per unit, learned
-        self.default_rate = 0.5  # until a job of the kind finished: s per second of video (2-core machine, warm)
+        # until a job of the kind finished: s per second of video (a warm 2-core machine), and the
+        # start-up warm-up (loading every model: 10-40 s on 2 cores)
+        self.default_rate = {"warmup": 8.0}
+        self.fallback_rate = 0.5
         self._threads = [threading.Thread(target=self._work, name=f"reelscore-job-{i}", daemon=True)
                          for i in range(max(1, workers))]
         self._stop = False
@@ -106,7 +109,8 @@ class JobQueue:
             return sum(1 for j in self.jobs.values() if j.active)
 
     def submit(self, kind: str, fn, units: float = 1.0, on_cancel=None, force: bool = False) -> Job | None:
-        """Queue `fn`; None when `max_pending` jobs are already queued or running (unless `force`)."""
+        """Queue `fn`; None when `max_pending` jobs are already queued or running (unless `force`).
+        on_cancel: cleanup run when the job is cancelled or fails (e.g. delete its upload)."""
         with self.cond:
             if not force and sum(1 for j in self.jobs.values() if j.active) >= self.max_pending:
                 return None
@@ -148,7 +152,8 @@ class JobQueue:
         return None
 
     def expected(self, job: Job) -> float:
-        return self.OVERHEAD_S + self.rate.get(job.kind, self.default_rate) * job.units
+        rate = self.rate.get(job.kind, self.default_rate.get(job.kind, self.fallback_rate))
+        return self.OVERHEAD_S + rate * job.units
 
     def remaining(self, job: Job) -> float:
         """Expected seconds until `job` ends: the rest of the running jobs it waits for, then its own."""
@@ -217,6 +222,8 @@ class JobQueue:
             job.error = display(str(e)).replace("\n", " ") if isinstance(e, ReelscoreError) else \
                 f"internal error: {type(e).__name__}"
             self._end(job, "failed")
+            if job.on_cancel:  # what a failed job leaves behind goes too
+                job.on_cancel()
 
     def _end(self, job: Job, status: str):
         job.status, job.stage, job.finished = status, status, time.time()

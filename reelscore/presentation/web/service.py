@@ -173,16 +173,9 @@ class Services:
             if eid and self.history.get(eid) is None:
                 shutil.rmtree(self.history.assets_dir(eid), ignore_errors=True)
             if path is not None and Path(path).is_file() and self.history.root.resolve() in Path(path).resolve().parents:
-                if not any(e.get("media_path") == str(path) for e in self._entries_using(path)):
+                if not self.history.uses_media(str(path)):
                     Path(path).unlink(missing_ok=True)
         return run
-
-    def _entries_using(self, path: Path) -> list[dict]:
-        import sqlite3
-
-        with sqlite3.connect(self.history.db) as c:
-            rows = c.execute("SELECT media_path FROM analyses WHERE media_path = ?", (str(path),)).fetchall()
-        return [{"media_path": r[0]} for r in rows]
 
     def analysis(self, path: Path, filename: str, caption: str | None, account: Account, keep_media: bool,
                  platform_kw: dict | None = None, source: dict | None = None, eid: str | None = None,
@@ -264,7 +257,8 @@ class Services:
             with tempfile.TemporaryDirectory(prefix="reelscore-warm-") as d:
                 clip = make_video(Path(d) / "warm.mp4", 270, 480, seconds=2.0, fps=15, cuts=(1.0,), audio="beat")
                 analyze(clip, caption="Warming up: 3 tips, save this! #reelscore", followers=1000,
-                        config=AnalysisConfig(use_cache=False))
+                        config=AnalysisConfig(use_cache=False),
+                        progress=lambda stage, f: progress("warmup", overall(stage, f)))
             self.warm.set()
             return {}
         return run

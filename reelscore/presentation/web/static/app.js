@@ -138,6 +138,7 @@ let current = null;  // the open history entry
 async function openEntry(id) {
   const e = await api("/api/v1/history/" + id);
   current = e;
+  history.replaceState(null, "", "#entry=" + id);  // a reload opens it again
   showTab("analyze");
   renderEntry(e);
   $("result").querySelector("h2").focus();
@@ -176,7 +177,8 @@ function mediaBlock(e) {
   let h = '<section class="card sticky" aria-labelledby="video-h"><h2 id="video-h">Your video</h2>';
   if (!md.url) h += '<p class="muted">The video was not kept (analyzed from a local path).</p>';
   else if (md.kind === "image") h += '<div class="player"><img id="picture" src="' + esc(md.url) + '" alt="The analyzed picture"></div>';
-  else h += '<div class="player"><video id="video" controls preload="metadata" playsinline src="' + esc(md.url) + '"></video></div>';
+  else h += '<div class="player"><video id="video" controls preload="metadata" playsinline src="' + esc(md.url) + '"' +
+    (e.cover ? ' poster="' + esc(e.cover.url) + '"' : "") + "></video></div>";
   if (tl) {
     h += '<div id="timeline" class="timeline" tabindex="0" role="slider" aria-label="Timeline: click or use the arrow keys to move the video" ' +
       'aria-valuemin="0" aria-valuemax="' + num(tl.duration_s) + '" aria-valuenow="0"></div>' +
@@ -222,6 +224,9 @@ function drawTimeline(tl, box) {
   return {X, L, W, R, dur};
 }
 
+let redrawTimeline = null, resizeTimer = null;
+window.addEventListener("resize", () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(() => redrawTimeline && redrawTimeline(), 150); });
+
 function seek(t) {
   const v = $("video");
   if (!v) return;
@@ -258,8 +263,7 @@ function wireResult(e) {
       else if (d !== undefined) { seek((v.currentTime || 0) + d); ev.preventDefault(); }
     });
     if (v) { v.addEventListener("timeupdate", moveHead); v.addEventListener("seeked", moveHead); }
-    let rz = null;
-    window.addEventListener("resize", () => { clearTimeout(rz); rz = setTimeout(() => { if (document.body.contains(box)) { geo = drawTimeline(e.timeline, box); moveHead(); } }, 150); });
+    redrawTimeline = () => { if (document.body.contains(box)) { geo = drawTimeline(e.timeline, box); moveHead(); } };
   }
   for (const b of $("result").querySelectorAll("[data-seek]")) b.addEventListener("click", () => seek(b.dataset.seek));
   wireDrafts(e);
@@ -357,7 +361,7 @@ function framesBlock(e) {
   if (!e.frames.length && !e.cover) return "";
   let h = '<section class="card" aria-labelledby="fr-h"><h2 id="fr-h">Frames</h2><div class="frames" id="frames">' +
     e.frames.map((f) => '<button type="button" data-seek="' + f.t + '" class="' + (f.cover ? "cover" : "") + '" aria-label="Play from ' + secs(f.t) + (f.cover ? " (suggested cover)" : "") +
-      '"><img src="' + esc(f.url) + '" alt="Frame at ' + secs(f.t) + '" loading="lazy"><span>' + secs(f.t) + "</span></button>").join("") + "</div>";
+      '"><img src="' + esc(f.url) + '" alt="Frame at ' + secs(f.t) + '"><span>' + secs(f.t) + "</span></button>").join("") + "</div>";
   if (e.cover) h += '<h3>Suggested cover (' + secs(e.cover.t) + ')</h3><img class="cover-big" id="cover" src="' + esc(e.cover.url) + '" alt="Suggested cover frame at ' + secs(e.cover.t) + '">';
   return h + "</section>";
 }
@@ -385,6 +389,7 @@ function wireDrafts(e) {
   let noise = 0;
   const paint = () => {
     const scored = results.map((x, i) => [x ? x.score : -1, i]).filter((x) => x[0] >= 0).sort((a, b) => b[0] - a[0]);
+    // (a draft without text has no result)
     box.querySelectorAll(".draft").forEach((d, i) => {
       const best = scored.length > 1 && scored[0][1] === i;
       const tie = best && scored[0][0] - scored[1][0] <= noise;
@@ -407,6 +412,7 @@ function wireDrafts(e) {
     let timer = null, seq = 0;
     const score = async () => {
       const my = ++seq;
+      if (!ta.value.trim()) { results[i] = null; out.innerHTML = '<p class="muted small">Type a caption.</p>'; paint(); return; }
       out.innerHTML = '<p class="muted small">Scoring…</p>';
       try {
         const res = await postJSON("/api/v1/history/" + e.id + "/captions", {captions: [ta.value]});
@@ -425,7 +431,12 @@ function wireDrafts(e) {
         paint();
       } catch (err) { if (my === seq) out.innerHTML = '<p class="error">' + esc(err.message) + "</p>"; }
     };
-    ta.addEventListener("input", () => { clearTimeout(timer); save.disabled = true; timer = setTimeout(score, 500); });
+    ta.addEventListener("input", () => {
+      clearTimeout(timer);
+      save.disabled = true;
+      out.style.opacity = ".5";  // stale until the new score arrives
+      timer = setTimeout(() => { out.style.opacity = ""; score(); }, 500);
+    });
     save.addEventListener("click", async () => {
       save.disabled = true;
       try {
@@ -478,7 +489,7 @@ function renderCompare(c) {
     "Two scores of the same video (re-encoded) differ by up to " + num(c.verdict.noise_points) + " points.</p>" +
     '<div class="table-wrap"><table id="compare-table"><thead><tr><th>factor</th>' + names.map((n) => '<th class="num">' + esc(n) + "</th>").join("") +
     "</tr></thead><tbody>" + c.factors.map((r) => '<tr class="' + (r.marked ? "marked" : "") + '"><th scope="row">' + esc(r.factor) + "</th>" +
-      names.map((n) => '<td class="num ' + (r.best.includes(n) && r.spread > 0 ? "best" : "") + '">' + (r.points[n] === null || r.points[n] === undefined ? "n/a" : signed(r.points[n])) + "</td>").join("") + "</tr>").join("") +
+      names.map((n) => '<td class="num ' + (r.best.includes(n) ? "best" : "") + '">' + (r.points[n] === null || r.points[n] === undefined ? "n/a" : signed(r.points[n])) + "</td>").join("") + "</tr>").join("") +
     '</tbody><tfoot><tr><th scope="row">score</th>' + c.variants.map((v) => '<td class="num"><b>' + num(v.score) + "</b></td>").join("") + "</tr></tfoot></table></div></div>";
   showTab("compare");
   $("compare-result").innerHTML = h;
@@ -491,18 +502,19 @@ async function loadHistory() {
   let rows;
   try { rows = await api("/api/v1/history"); } catch (e) { return; }
   const t = $("history");
-  t.className = "history stack";
-  t.innerHTML = '<thead><tr><th>compare</th><th>when</th><th>file</th><th class="num">score</th><th>actions</th></tr></thead><tbody>' +
-    rows.map((e) => '<tr id="h-' + esc(e.id) + '"><td><input type="checkbox" class="pick" id="pick-' + esc(e.id) + '" value="' + esc(e.id) + '" aria-label="Select ' + esc(e.filename) + ' for comparing"></td>' +
-      "<td>" + new Date(e.created * 1000).toLocaleString() + '</td><td class="wide">' + esc(e.filename) +
-      (e.caption ? '<div class="cap small">“' + esc(e.caption.slice(0, 90)) + "”</div>" : "") + '</td><td class="num"><b>' + num(e.score, 0) + "</b></td>" +
-      '<td><button type="button" class="link open" data-id="' + esc(e.id) + '">Open</button> <button type="button" class="link del" data-id="' + esc(e.id) +
-      '" aria-label="Delete ' + esc(e.filename) + '">Delete</button></td></tr>').join("") + "</tbody>";
+  t.className = "history";
+  t.innerHTML = '<thead><tr><th>compare</th><th>analysis</th><th class="num">score</th><th>actions</th></tr></thead><tbody>' +
+    rows.map((e) => '<tr id="h-' + esc(e.id) + '"><td class="pick-cell"><input type="checkbox" class="pick" id="pick-' + esc(e.id) + '" value="' + esc(e.id) +
+      '" aria-label="Select ' + esc(e.filename) + ' for comparing"></td><td class="what"><b>' + esc(e.filename) + "</b>" +
+      (e.caption ? '<div class="cap small">“' + esc(e.caption.slice(0, 90)) + "”</div>" : "") +
+      '<div class="small muted">' + new Date(e.created * 1000).toLocaleString() + '</div></td><td class="num hscore"><b>' + num(e.score, 0) + "</b></td>" +
+      '<td class="acts"><button type="button" class="link open" data-id="' + esc(e.id) + '" aria-label="Open ' + esc(e.filename) + '">Open</button> ' +
+      '<button type="button" class="link del" data-id="' + esc(e.id) + '" aria-label="Delete ' + esc(e.filename) + '">Delete</button></td></tr>').join("") + "</tbody>";
   for (const b of t.querySelectorAll(".open")) b.addEventListener("click", () => openEntry(b.dataset.id));
   for (const b of t.querySelectorAll(".del")) b.addEventListener("click", async () => {
     if (!confirm("Delete this analysis and its stored video?")) return;
     await api("/api/v1/history/" + b.dataset.id, {method: "DELETE"});
-    if (current && current.id === b.dataset.id) { $("result").innerHTML = ""; current = null; }
+    if (current && current.id === b.dataset.id) { $("result").innerHTML = ""; current = null; history.replaceState(null, "", "#"); }
     loadHistory();
   });
   const picks = () => [...t.querySelectorAll(".pick:checked")].map((x) => x.value);
@@ -519,13 +531,14 @@ function drawChart(rows) {
   const box = $("chart");
   if (pts.length < 1) { box.innerHTML = '<p class="muted">No analyses yet.</p>'; return; }
   const W = Math.max(280, box.clientWidth || 600), H = 170, L = 30, R = 10, T = 8, B = 22;
-  const t0 = pts[0].created, t1 = pts[pts.length - 1].created, span = Math.max(t1 - t0, 1);
-  const X = (t) => pts.length === 1 ? (L + W - R) / 2 : L + (W - L - R) * (t - t0) / span;
+  // one step per analysis, oldest left (times bunch up: several analyses in a minute, then days apart)
+  const t0 = pts[0].created, t1 = pts[pts.length - 1].created;
+  const X = (i) => pts.length === 1 ? (L + W - R) / 2 : L + 6 + (W - L - R - 12) * i / (pts.length - 1);
   const Y = (s) => T + (H - T - B) * (1 - s / 100);
   let s = "";
   for (const g of [0, 50, 100]) s += '<line x1="' + L + '" x2="' + (W - R) + '" y1="' + Y(g) + '" y2="' + Y(g) + '" stroke="#eaeef2"/><text x="' + (L - 4) + '" y="' + (Y(g) + 4) + '" font-size="10" text-anchor="end" fill="#59636e">' + g + "</text>";
-  s += '<polyline fill="none" stroke="#0969da" stroke-width="1.5" points="' + pts.map((p) => X(p.created).toFixed(1) + "," + Y(p.score).toFixed(1)).join(" ") + '"/>';
-  s += pts.map((p) => '<a href="#" data-id="' + esc(p.id) + '" aria-label="' + esc(p.filename) + ", score " + num(p.score, 0) + '"><circle cx="' + X(p.created).toFixed(1) + '" cy="' + Y(p.score).toFixed(1) +
+  s += '<polyline fill="none" stroke="#0969da" stroke-width="1.5" points="' + pts.map((p, i) => X(i).toFixed(1) + "," + Y(p.score).toFixed(1)).join(" ") + '"/>';
+  s += pts.map((p, i) => '<a href="#" data-id="' + esc(p.id) + '" aria-label="' + esc(p.filename) + ", score " + num(p.score, 0) + '"><circle cx="' + X(i).toFixed(1) + '" cy="' + Y(p.score).toFixed(1) +
     '" r="4.5" fill="#0969da"><title>' + esc(p.filename) + ": " + num(p.score, 0) + " (" + new Date(p.created * 1000).toLocaleString() + ")</title></circle></a>").join("");
   const d0 = new Date(t0 * 1000).toLocaleDateString(), d1 = new Date(t1 * 1000).toLocaleDateString();
   s += '<text x="' + L + '" y="' + (H - 6) + '" font-size="10" fill="#59636e">' + d0 + '</text><text x="' + (W - R) + '" y="' + (H - 6) + '" font-size="10" text-anchor="end" fill="#59636e">' + (d1 !== d0 ? d1 : "") + "</text>";

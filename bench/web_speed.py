@@ -1,0 +1,226 @@
+"""Web app speed against the CLI, all in one run (the machine is noisy, so the ratios are what counts):
+
+  cli_cold      `reelscore analyze REEL --no-cache` in a fresh process (start, imports, models, analysis)
+  first_job     the server's first job, submitted the moment `reelscore serve` answers (it waits for the
+                start-up warm-up that loads the models)
+  warm_job      later jobs on a warm server (median of 2)
+  load_job      a job while two other analyses (CLI processes) run on the same machine
+  cli_load      a cold CLI run under the same load
+
+Each "REEL" is a 30 s 1080x1920 H.264/AAC reel made from real footage (../shared/media/real, open
+licences: see its index.csv and NOTICE files), each with different content so no job hits the
+signal cache; the CLI runs with --no-cache. Job times run from the upload to "done" (polling at
+0.1 s). Written: bench/results/web_speed.json.
+
+    nice -n 10 python bench/web_speed.py
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from fractions import Fraction
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL = ROOT.parent / "shared" / "media" / "real"
+SOURCES = ["openmpf/new_face_video-90.mp4", "openmpf/video_02.mp4"]  # 17 s each, with sound
+REELS = Path(tempfile.gettempdir()) / "reelscore_bench_reels"
+
+
+def make_reel(src: Path, dst: Path, offset: float, mirror: bool, seconds: float = 30.0, fps: int = 30):
+    """Loop `src` from `offset` to `seconds`, centre-cropped to 9:16 and scaled to 1080x1920."""
+    import av
+    import numpy as np
+
+    if dst.exists():
+        return dst
+    frames, audio = [], []
+    with av.open(str(src)) as c:
+        for f in c.decode(video=0):
+            a = f.to_ndarray(format="rgb24")
+            h, w = a.shape[:2]
+            cw = min(w, int(h * 9 / 16)) // 2 * 2
+            x0 = (w - cw) // 2
+            frames.append(a[:, x0:x0 + cw][:, ::-1] if mirror else a[:, x0:x0 + cw])
+    with av.open(str(src)) as c:
+        rs = av.AudioResampler(format="fltp", layout="stereo", rate=48000)
+        for f in c.decode(audio=0):
+            for r in rs.resample(f):
+                audio.append(r.to_ndarray())
+    pcm = np.concatenate(audio, axis=1)
+    tmp = dst.with_suffix(".part.mp4")
+    with av.open(str(tmp), "w") as out:
+        vs = out.add_stream("libx264", rate=fps)
+        vs.width, vs.height, vs.pix_fmt = 1080, 1920, "yuv420p"
+        vs.options = {"crf": "21", "preset": "veryfast"}
+        a_s = out.add_stream("aac", rate=48000)
+        a_s.layout = "stereo"
+        n = int(seconds * fps)
+        start = int(offset * fps)
+        for i in range(n):
+            img = np.ascontiguousarray(frames[(start + i) % len(frames)])
+            vf = av.VideoFrame.from_ndarray(img, format="rgb24").reformat(width=1080, height=1920, format="yuv420p")
+            vf.pts = i
+            vf.time_base = Fraction(1, fps)
+            out.mux(vs.encode(vf))
+        out.mux(vs.encode(None))
+        total = int(seconds * 48000)
+        a0 = int(offset * 48000)
+        idx = (np.arange(total) + a0) % pcm.shape[1]
+        loop = np.ascontiguousarray(pcm[:, idx].astype(np.float32))
+        for k in range(0, total, 1024):
+            af = av.AudioFrame.from_ndarray(loop[:, k:k + 1024], format="fltp", layout="stereo")
+            af.sample_rate = 48000
+            af.pts = k
+            out.mux(a_s.encode(af))
+        out.mux(a_s.encode(None))
+    tmp.rename(dst)
+    return dst
+
+
+def reels(n: int) -> list[Path]:
+    REELS.mkdir(exist_ok=True)
+    out = []
+    for k in range(n):
+        src = REAL / SOURCES[k % len(SOURCES)]
+        out.append(make_reel(src, REELS / f"reel{k}.mp4", offset=1.3 * k, mirror=k >= len(SOURCES)))
+    return out
+
+
+def cli_cold(reel: Path, env: dict) -> float:
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "reelscore.presentation.cli", "analyze", str(reel), "--no-cache", "-q",
+                    "--caption", "3 tips you need #fyp", "--followers", "12000"], env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
+def free_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def job(url: str, reel: Path) -> float:
+    import httpx
+
+    t0 = time.perf_counter()
+    with open(reel, "rb") as f:
+        r = httpx.post(f"{url}/api/v1/analyze", files={"file": (reel.name, f, "video/mp4")},
+                       data={"caption": "3 tips you need #fyp", "followers": "12000"}, timeout=120)
+    r.raise_for_status()
+    st = r.json()["status_url"]
+    while True:
+        j = httpx.get(url + st, timeout=30).json()
+        if j["status"] in ("done", "failed", "cancelled"):
+            break
+        time.sleep(0.1)
+    assert j["status"] == "done", j
+    return time.perf_counter() - t0
+
+
+class Load:
+    """Two other analyses running (CLI processes, restarted as they finish) while a measurement runs."""
+
+    def __init__(self, reel: Path, env: dict):
+        self.reel, self.env, self.procs = reel, env, []
+
+    def _start(self):
+        return subprocess.Popen([sys.executable, "-m", "reelscore.presentation.cli", "analyze", str(self.reel),
+                                 "--no-cache", "-q"], env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def __enter__(self):
+        self.procs = [self._start(), self._start()]
+        import threading
+
+        self.stop = threading.Event()
+
+        def keep():
+            while not self.stop.is_set():
+                for i, p in enumerate(self.procs):
+                    if p.poll() is not None and not self.stop.is_set():
+                        self.procs[i] = self._start()
+                time.sleep(0.2)
+        self.t = threading.Thread(target=keep, daemon=True)
+        self.t.start()
+        time.sleep(8)  # past their start-up: both are decoding and analyzing
+        return self
+
+    def __exit__(self, *a):
+        self.stop.set()
+        self.t.join()
+        for p in self.procs:
+            p.terminate()
+            p.wait(30)
+
+
+def main():
+    import httpx
+
+    rs = reels(6)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    res: dict = {"cores": os.cpu_count(), "load_avg_start": os.getloadavg()[0],
+                 "reel": "30 s 1080x1920 H.264 CRF 21 + AAC, from real footage", "python": sys.version.split()[0]}
+    cli_cold(rs[0], env)  # ONNX exports and OS file cache in place (a cold *process*, as a user runs it)
+    res["cli_cold_s"] = round(cli_cold(rs[0], env), 2)
+    print("cli cold", res["cli_cold_s"], flush=True)
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="rs_web_speed_") as data:
+        senv = dict(env, REELSCORE_DATA_DIR=data)
+        t_launch = time.perf_counter()
+        srv = subprocess.Popen([sys.executable, "-m", "reelscore.presentation.cli", "serve", "--port", str(port)],
+                               env=senv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            while True:
+                try:
+                    if httpx.get(url + "/api/v1/health", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.1)
+            res["server_up_s"] = round(time.perf_counter() - t_launch, 2)
+            res["first_job_s"] = round(job(url, rs[1]), 2)
+            res["first_job_from_launch_s"] = round(time.perf_counter() - t_launch, 2)
+            print("first job", res["first_job_s"], flush=True)
+            warm = [job(url, rs[2]), job(url, rs[3])]
+            res["warm_jobs_s"] = [round(x, 2) for x in warm]
+            res["warm_job_s"] = round(statistics.median(warm), 2)
+            print("warm jobs", warm, flush=True)
+            # caption drafts for the last reel: scored from its cached signals
+            eid = httpx.get(url + "/api/v1/history", timeout=30).json()[0]["id"]
+            drafts = ["3 coffee tips nobody tells you ☕ Save this!", "Wait for the end 👀 #fyp #coffee",
+                      "POV: you finally learn latte art. Comment your favourite! #barista"]
+            t0 = time.perf_counter()
+            d = httpx.post(f"{url}/api/v1/history/{eid}/captions", json={"captions": drafts}, timeout=120).json()
+            res["caption_drafts_3_s"] = round(time.perf_counter() - t0, 3)
+            res["caption_drafts_server_s"] = d["seconds"]
+            with Load(rs[0], env):
+                res["load_job_s"] = round(job(url, rs[4]), 2)
+                print("load job", res["load_job_s"], flush=True)
+                res["cli_load_s"] = round(cli_cold(rs[5], env), 2)
+                print("cli under load", res["cli_load_s"], flush=True)
+        finally:
+            srv.terminate()
+            srv.wait(30)
+    res["load_avg_end"] = os.getloadavg()[0]
+    res["ratios"] = {
+        "first_job / cli_cold": round(res["first_job_s"] / res["cli_cold_s"], 3),
+        "warm_job / cli_cold": round(res["warm_job_s"] / res["cli_cold_s"], 3),
+        "load_job / cli_load": round(res["load_job_s"] / res["cli_load_s"], 3),
+    }
+    res["targets"] = {"warm_job / cli_cold": "<= 0.8", "first_job / cli_cold": "<= 1.0"}
+    out = ROOT / "bench" / "results" / "web_speed.json"
+    out.write_text(json.dumps(res, indent=1))
+    print(json.dumps(res, indent=1))
+
+
+if __name__ == "__main__":
+    main()
