@@ -200,6 +200,39 @@ def test_cancel_a_queued_and_a_running_job(client, clips):
     one_line(client.delete("/api/v1/jobs/nope"), 404)
 
 
+def test_real_work_does_not_wait_for_the_warm_up(tmp_path, clips, monkeypatch):
+    """The start-up warm-up runs first; an upload arriving meanwhile cancels it at its next step."""
+    from fastapi.testclient import TestClient
+
+    from reelscore.presentation.web import create_app
+    from reelscore.presentation.web.service import Services
+
+    steps = []
+
+    def slow_warmup(self):
+        def run(progress):
+            for i in range(600):  # 60 s unless cancelled
+                progress("warmup", i / 600)
+                steps.append(i)
+                time.sleep(0.1)
+            return {}
+        return run
+    monkeypatch.setattr(Services, "warmup", slow_warmup)
+    with TestClient(create_app(history_root=str(tmp_path / "h"), warm=True)) as c:
+        svc = c.app.state.services
+        for _ in range(50):
+            if steps:
+                break
+            time.sleep(0.05)
+        assert svc.warmup_job.status == "running" and not c.get("/api/v1/health").json()["warm"]
+        t0 = time.time()
+        with open(clips["tiny"], "rb") as f:
+            r = c.post("/api/v1/analyze", files={"file": ("t.mp4", f, "video/mp4")})
+        j = wait(c, r.json()["status_url"])
+        assert j["status"] == "done" and svc.warmup_job.status == "cancelled" and len(steps) < 600
+        assert time.time() - t0 < 55 and c.get("/api/v1/health").json()["warm"]
+
+
 def test_job_queue_words_positions_and_waits():
     from reelscore.presentation.web.jobs import JobQueue, overall, plain
 

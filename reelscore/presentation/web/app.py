@@ -31,7 +31,7 @@ def create_app(max_file_mb: float = 512, token: str | None = None, allow_dir: st
     @asynccontextmanager
     async def lifespan(app):
         if warm:
-            svc.jobs.submit("warmup", svc.warmup(), units=2.0, force=True)
+            svc.start_warmup()
         else:
             svc.warm.set()
         yield

@@ -5,7 +5,11 @@ A job is `fn(progress) -> dict`: `progress(stage, fraction)` reports where it is
 stage names; `plain()` turns them into words) and raises `JobCancelled` once the job was cancelled, so a
 running job stops at its next progress report. A queued job that is cancelled is simply dropped.
 Each job knows its place in the queue and an expected wait, from how long recent jobs took per
-second of video (learned as jobs finish). A new kind of job is a function and a `submit` call.
+second of video (learned as jobs finish).
+
+A new kind of job (say, making a fixed copy of a video) is a function `fn(progress) -> dict` queued
+from its route with `Services.queue("fix", fn, units, cleanup)`; the dict's keys are fields of
+`JobStatus` (add one there, e.g. a download URL), so the page and API clients poll it like any job.
 """
 from __future__ import annotations
 

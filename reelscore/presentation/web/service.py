@@ -52,7 +52,8 @@ class Services:
         self.settings, self.jobs, self.history = settings, jobs, history
         self._preview_locks: dict[str, threading.Lock] = {}
         self._locks_lock = threading.Lock()
-        self.warm = threading.Event()
+        self.warm = threading.Event()  # set once the models are loaded (warm-up or a first job done)
+        self.warmup_job = None
 
     # ---- inputs
     def account(self, followers=None, following=None, account_likes=None, n_videos=None, recent_views=None) -> Account:
@@ -158,7 +159,14 @@ class Services:
             return 10.0
 
     # ---- jobs
+    def start_warmup(self):
+        self.warmup_job = self.jobs.submit("warmup", self.warmup(), units=2.0, force=True)
+
     def queue(self, kind: str, fn, units: float, cleanup=None) -> dict:
+        w = self.warmup_job
+        if w is not None and w.active:
+            # real work does not wait for the warm-up: it stops at its next step, keeping what it loaded
+            self.jobs.cancel(w.id)
         job = self.jobs.submit(kind, fn, units=units, on_cancel=cleanup)
         if job is None:
             if cleanup:
@@ -234,6 +242,7 @@ class Services:
                 res["media"]["path"] = filename  # the uploader's name for display, never a path on this machine
             hist.add(filename, str(path) if keep_media else None, caption, res, str(assets / "report.html"),
                      entry_id=eid, account=account.model_dump(exclude_none=True))
+            self.warm.set()
             return {"history_id": eid, "score": a.score, "report_url": f"/api/v1/history/{eid}/report",
                     "entry_url": f"/api/v1/history/{eid}"}
         return run
@@ -247,7 +256,9 @@ class Services:
             shutil.copyfile(p, dst / p.name)
 
     def warmup(self):
-        """The start-up job: one small analysis loads every model, so the first real job is warm."""
+        """The start-up job: one small analysis loads every model, so the first real job is warm. A real
+        job submitted meanwhile cancels it (at its next step; the models it loaded stay loaded), so the
+        first job never waits for more than what it would have loaded itself."""
         from ...config import AnalysisConfig
         from ...pipeline import analyze
         from ...samples import make_video

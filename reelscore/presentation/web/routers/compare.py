@@ -55,8 +55,20 @@ def compare_history(body: CompareHistoryRequest, svc: Services = Depends(service
     from ....workflows.compare import compare
 
     entries = [svc.entry(i) for i in body.ids]
-    names = body.names or [e["filename"] for e in entries]
+    names = body.names or _names(entries)
     try:
         return compare([svc.analysis_of(e) for e in entries], names, history_ids=[e["id"] for e in entries])
     except OptionError as e:
         fail(422, str(e))
+
+
+def _names(entries: list[dict]) -> list[str]:
+    """The file names; where one repeats (the same video with other captions), its caption too."""
+    files = [e["filename"] for e in entries]
+    out = []
+    for e, f in zip(entries, files):
+        if files.count(f) > 1:
+            cap = (e.get("caption") or "").strip()
+            f = f"{f} ({cap[:24] + ('…' if len(cap) > 24 else '') if cap else 'no caption'})"
+        out.append(f)
+    return out
