@@ -109,7 +109,8 @@ class Services:
             fail(422, f"platform: one of {', '.join(names)}, got {platform!r}")
         return {"platform": platform}
 
-    async def save_upload(self, f: UploadFile) -> Path:
+    async def save_upload(self, f: UploadFile) -> tuple[Path, float]:
+        """The upload stored under a generated name and checked by content; (path, seconds of video)."""
         from ...ingest import probe
 
         s = self.settings
@@ -127,13 +128,13 @@ class Services:
             dest.unlink(missing_ok=True)
             fail(422, f"{f.filename}: empty upload")
         try:  # checked by content, as the CLI does
-            probe(dest, s.max_bytes)
+            info = probe(dest, s.max_bytes)
         except InputError as e:
             dest.unlink(missing_ok=True)
             fail(415, f"{f.filename or 'upload'}: {e.problem}")
-        return dest
+        return dest, self.seconds(info)
 
-    def local_file(self, path: str) -> Path:
+    def local_file(self, path: str) -> tuple[Path, float]:
         from ...ingest import probe
 
         if not self.settings.allow_dir:
@@ -143,20 +144,15 @@ class Services:
         if root not in p.parents or not p.is_file():
             fail(403 if root not in p.parents else 404, f"path: {path} is not a file under the allowed folder")
         try:
-            probe(p, self.settings.max_bytes)
+            info = probe(p, self.settings.max_bytes)
         except InputError as e:
             fail(415, f"{path}: {e.problem}")
-        return p
+        return p, self.seconds(info)
 
     @staticmethod
-    def seconds_of(path: Path) -> float:
+    def seconds(info) -> float:
         """Seconds of video a job will analyze (its share of the expected wait)."""
-        from ...ingest import probe
-
-        try:
-            return min(max(probe(path).duration_s, 1.0), 180.0)
-        except ReelscoreError:
-            return 10.0
+        return min(max(info.duration_s or 0.0, 1.0), 180.0)
 
     # ---- jobs
     def start_warmup(self):

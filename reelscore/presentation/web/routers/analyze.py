@@ -23,10 +23,10 @@ async def analyze_upload(file: UploadFile | None = File(None), path: str | None 
     if (file is None) == (path is None):
         fail(422, "give exactly one of: file (an upload) or path (a local file under --allow-dir)")
     if file is not None:
-        dest, name = await svc.save_upload(file), (file.filename or "upload")
+        (dest, seconds), name = await svc.save_upload(file), (file.filename or "upload")
     else:
-        dest, name = svc.local_file(path), path
+        (dest, seconds), name = svc.local_file(path), path
     eid = uuid.uuid4().hex[:16]
     keep = file is not None
-    return svc.queue("analyze", svc.analysis(dest, name, caption, acct, keep, pkw, eid=eid), svc.seconds_of(dest),
+    return svc.queue("analyze", svc.analysis(dest, name, caption, acct, keep, pkw, eid=eid), seconds,
                      cleanup=svc.discard(dest if keep else None, eid))

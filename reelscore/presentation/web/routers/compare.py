@@ -22,10 +22,12 @@ async def compare_uploads(files: list[UploadFile] = File(...), caption: str | No
         fail(422, f"files: give 2 to 10 variants, got {len(files)}")
     acct = svc.account(followers)
     pkw = svc.platform_kw(platform)
-    saved = []
+    saved, seconds = [], 0.0
     try:
         for i, f in enumerate(files):
-            saved.append((await svc.save_upload(f), f.filename or f"variant {i + 1}", uuid.uuid4().hex[:16]))
+            (p, sec) = await svc.save_upload(f)
+            saved.append((p, f.filename or f"variant {i + 1}", uuid.uuid4().hex[:16]))
+            seconds += sec
     except Exception:
         for p, _, _ in saved:
             p.unlink(missing_ok=True)
@@ -45,7 +47,7 @@ async def compare_uploads(files: list[UploadFile] = File(...), caption: str | No
     def cleanup():
         for p, _, eid in saved:
             svc.discard(p, eid)()
-    return svc.queue("compare", run, sum(svc.seconds_of(p) for p, _, _ in saved), cleanup=cleanup)
+    return svc.queue("compare", run, seconds, cleanup=cleanup)
 
 
 @router.post("/history", response_model=CompareResult)
