@@ -200,8 +200,9 @@ def test_cancel_a_queued_and_a_running_job(client, clips):
     one_line(client.delete("/api/v1/jobs/nope"), 404)
 
 
-def test_real_work_does_not_wait_for_the_warm_up(tmp_path, clips, monkeypatch):
-    """The start-up warm-up runs first; an upload arriving meanwhile cancels it at its next step."""
+def test_the_warm_up_loads_then_yields_to_real_work(tmp_path, clips, monkeypatch):
+    """The start-up warm-up runs first; an upload arriving meanwhile waits for its loading (the
+    analyzers) but not for its scoring."""
     from fastapi.testclient import TestClient
 
     from reelscore.presentation.web import create_app
@@ -209,28 +210,31 @@ def test_real_work_does_not_wait_for_the_warm_up(tmp_path, clips, monkeypatch):
 
     steps = []
 
-    def slow_warmup(self):
-        def run(progress):
-            for i in range(600):  # 60 s unless cancelled
-                progress("warmup", i / 600)
-                steps.append(i)
-                time.sleep(0.1)
-            return {}
-        return run
-    monkeypatch.setattr(Services, "warmup", slow_warmup)
+    def fake_analyze(path, progress=None, **kw):  # the warm-up's analysis: 20 analyzer steps, then a long scoring
+        for i in range(1, 21):
+            time.sleep(0.05)
+            steps.append(("analyze", i))
+            progress("analyze:x", i / 20)
+        for i in range(600):
+            time.sleep(0.1)
+            steps.append(("scoring", i))
+            progress("scoring", 1.0)
+    orig = Services.warmup
+    monkeypatch.setattr(Services, "warmup", lambda self: orig(self, analyze=fake_analyze))
     with TestClient(create_app(history_root=str(tmp_path / "h"), warm=True)) as c:
         svc = c.app.state.services
-        for _ in range(50):
-            if steps:
+        for _ in range(100):
+            if svc.warmup_job.status == "running":
                 break
-            time.sleep(0.05)
-        assert svc.warmup_job.status == "running" and not c.get("/api/v1/health").json()["warm"]
-        t0 = time.time()
+            time.sleep(0.02)
+        assert not c.get("/api/v1/health").json()["warm"]
         with open(clips["tiny"], "rb") as f:
             r = c.post("/api/v1/analyze", files={"file": ("t.mp4", f, "video/mp4")})
+        assert r.json()["queue_position"] == 1
         j = wait(c, r.json()["status_url"])
-        assert j["status"] == "done" and svc.warmup_job.status == "cancelled" and len(steps) < 600
-        assert time.time() - t0 < 55 and c.get("/api/v1/health").json()["warm"]
+        assert j["status"] == "done" and svc.warmup_job.status == "cancelled"
+        assert ("analyze", 20) in steps and not any(k == "scoring" for k, _ in steps)
+        assert c.get("/api/v1/health").json()["warm"]
 
 
 def test_job_queue_words_positions_and_waits():

@@ -93,7 +93,7 @@ class JobQueue:
     def __init__(self, workers: int = 1, max_pending: int = 8, keep: int = 500):
         self.max_pending = max_pending
         self.jobs: dict[str, Job] = {}
-        self.waiting: deque[Job] = deque()
+        self.waiting_jobs: deque[Job] = deque()
         self.cond = threading.Condition()
         self.keep = keep
         self.rate: dict[str, float] = {}  # kind -> seconds of work per unit, learned
@@ -120,10 +120,15 @@ class JobQueue:
                 return None
             job = Job(id=uuid.uuid4().hex[:16], kind=kind, fn=fn, units=max(float(units), 0.1), on_cancel=on_cancel)
             self.jobs[job.id] = job
-            self.waiting.append(job)
+            self.waiting_jobs.append(job)
             self._forget_old()
             self.cond.notify()
         return job
+
+    def waiting(self) -> int:
+        """Jobs queued (not yet running)."""
+        with self.cond:
+            return len(self.waiting_jobs)
 
     def get(self, jid: str) -> Job | None:
         return self.jobs.get(jid)
@@ -136,7 +141,7 @@ class JobQueue:
                 return job
             job.cancel.set()
             if job.status == "queued":
-                self.waiting.remove(job)
+                self.waiting_jobs.remove(job)
                 self._end(job, "cancelled")
             else:
                 job.stage = "cancelling"
@@ -150,7 +155,7 @@ class JobQueue:
         if job.status == "running":
             return 0
         with self.cond:
-            for i, j in enumerate(self.waiting):
+            for i, j in enumerate(self.waiting_jobs):
                 if j is job:
                     return i + 1
         return None
@@ -167,7 +172,7 @@ class JobQueue:
             return self._left(job)
         with self.cond:
             ahead = []
-            for j in self.waiting:
+            for j in self.waiting_jobs:
                 if j is job:
                     break
                 ahead.append(j)
@@ -192,11 +197,11 @@ class JobQueue:
     def _work(self):
         while True:
             with self.cond:
-                while not self.waiting and not self._stop:
+                while not self.waiting_jobs and not self._stop:
                     self.cond.wait()
                 if self._stop:
                     return
-                job = self.waiting.popleft()
+                job = self.waiting_jobs.popleft()
                 job.status, job.started = "running", time.time()
             self._run(job)
 
@@ -248,7 +253,7 @@ class JobQueue:
     def shutdown(self):
         with self.cond:
             self._stop = True
-            for j in list(self.waiting):
+            for j in list(self.waiting_jobs):
                 j.cancel.set()
             self.cond.notify_all()
         for j in self.jobs.values():

@@ -159,10 +159,6 @@ class Services:
         self.warmup_job = self.jobs.submit("warmup", self.warmup(), units=2.0, force=True)
 
     def queue(self, kind: str, fn, units: float, cleanup=None) -> dict:
-        w = self.warmup_job
-        if w is not None and w.active:
-            # real work does not wait for the warm-up: it stops at its next step, keeping what it loaded
-            self.jobs.cancel(w.id)
         job = self.jobs.submit(kind, fn, units=units, on_cancel=cleanup)
         if job is None:
             if cleanup:
@@ -251,21 +247,29 @@ class Services:
         for p in list(src.glob("frame-*.jpg")) + list(src.glob("cover-*.jpg")) + list(src.glob("preview.mp4")):
             shutil.copyfile(p, dst / p.name)
 
-    def warmup(self):
-        """The start-up job: one small analysis loads every model, so the first real job is warm. A real
-        job submitted meanwhile cancels it (at its next step; the models it loaded stay loaded), so the
-        first job never waits for more than what it would have loaded itself."""
+    def warmup(self, analyze=None):
+        """The start-up job: one tiny analysis loads every model (imports, ONNX sessions, OCR, voice
+        detection, caption models, the engagement model), so the first real job is warm. A job that
+        arrives meanwhile waits for the loading (it would load the same itself) but not for the rest:
+        once the analyzers are done the warm-up stops if anyone is waiting (the scoring's first use is
+        then paid by that job, as the CLI pays it). analyze: the analysis to run (default: the pipeline's)."""
         from ...config import AnalysisConfig
-        from ...pipeline import analyze
         from ...samples import make_video
+        from .jobs import JobCancelled
+
+        if analyze is None:
+            from ...pipeline import analyze
 
         def run(progress):
+            def step(stage, f):
+                progress("warmup", overall(stage, f))
+                if stage.startswith("analyze:") and f >= 1.0 and self.jobs.waiting():
+                    raise JobCancelled()
             progress("warmup", 0.0)
             with tempfile.TemporaryDirectory(prefix="reelscore-warm-") as d:
-                clip = make_video(Path(d) / "warm.mp4", 270, 480, seconds=2.0, fps=15, cuts=(1.0,), audio="beat")
+                clip = make_video(Path(d) / "warm.mp4", 144, 256, seconds=1.0, fps=10, cuts=(0.5,), audio="beat")
                 analyze(clip, caption="Warming up: 3 tips, save this! #reelscore", followers=1000,
-                        config=AnalysisConfig(use_cache=False),
-                        progress=lambda stage, f: progress("warmup", overall(stage, f)))
+                        config=AnalysisConfig(use_cache=False), progress=step)
             self.warm.set()
             return {}
         return run
