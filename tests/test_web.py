@@ -492,8 +492,9 @@ def test_browser_desktop_and_phone(server):
         page.fill("#draft-1", "Wait for the end 👀 which word did he say? Comment below #grid")
         page.wait_for_selector("#drafts .draft:nth-child(2) .dscore", timeout=60000)
         assert page.locator("#drafts .dscore").count() == 2
-        page.evaluate("document.querySelector('#video').load(); window.scrollTo(0, 0)")  # back to its poster
-        page.wait_for_timeout(500)
+        page.evaluate("(v => { v.preload = 'auto'; v.load(); })(document.querySelector('#video')); window.scrollTo(0, 0)")  # back to its poster
+        page.wait_for_function("document.querySelector('#video').readyState >= 3", timeout=30000)
+        page.wait_for_timeout(300)
         page.screenshot(path=str(SHOTS / "desktop_result.png"), full_page=True)
         # compare two drafts
         page.click("#tab-btn-compare")
@@ -535,8 +536,9 @@ def test_browser_desktop_and_phone(server):
         page.keyboard.press("Enter")  # submits the form from the focused Analyze button
         _check_result(page, url, "phone")
         assert _no_horizontal_scroll(page)
-        page.evaluate("document.querySelector('#video').load(); window.scrollTo(0, 0)")
-        page.wait_for_timeout(500)
+        page.evaluate("(v => { v.preload = 'auto'; v.load(); })(document.querySelector('#video')); window.scrollTo(0, 0)")
+        page.wait_for_function("document.querySelector('#video').readyState >= 3", timeout=30000)
+        page.wait_for_timeout(300)
         page.screenshot(path=str(SHOTS / "phone_result.png"), full_page=True)
         # compare two history entries (no new analysis)
         page.click("#tab-btn-history")

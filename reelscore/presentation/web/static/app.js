@@ -487,7 +487,8 @@ function renderCompare(c) {
   }).join("") + "</div>";
   h += '<div class="card"><h2>Points per factor</h2><p class="small muted">★ = the largest differences; bold green = the most points for that factor. ' +
     "Two scores of the same video (re-encoded) differ by up to " + num(c.verdict.noise_points) + " points.</p>" +
-    '<div class="table-wrap"><table id="compare-table"><thead><tr><th>factor</th>' + names.map((n) => '<th class="num">' + esc(n) + "</th>").join("") +
+    '<div class="table-wrap"><table id="compare-table"><thead><tr><th>factor</th>' + c.variants.map((v) => '<th class="num vname" title="' + esc(v.name) + '">' +
+      v.rank + ". " + esc(v.name.length > 18 ? v.name.slice(0, 17) + "…" : v.name) + "</th>").join("") +
     "</tr></thead><tbody>" + c.factors.map((r) => '<tr class="' + (r.marked ? "marked" : "") + '"><th scope="row">' + esc(r.factor) + "</th>" +
       names.map((n) => '<td class="num ' + (r.best.includes(n) ? "best" : "") + '">' + (r.points[n] === null || r.points[n] === undefined ? "n/a" : signed(r.points[n])) + "</td>").join("") + "</tr>").join("") +
     '</tbody><tfoot><tr><th scope="row">score</th>' + c.variants.map((v) => '<td class="num"><b>' + num(v.score) + "</b></td>").join("") + "</tr></tfoot></table></div></div>";
