@@ -253,11 +253,15 @@ def run_analyzers(analyzers, media, ctx: Context, threads: int = 0, progress=Non
 
     with ThreadPoolExecutor(n, thread_name_prefix="reelscore-analyzer") as pool:
         futs = {pool.submit(a.run, media, ctx): a for a in order}
-        for i, fut in enumerate(as_completed(futs)):
-            a = futs[fut]
-            if progress:
-                progress(f"analyze:{a.name}", (i + 1) / len(order))
-            yield a, fut.result()
+        try:
+            for i, fut in enumerate(as_completed(futs)):
+                a = futs[fut]
+                if progress:
+                    progress(f"analyze:{a.name}", (i + 1) / len(order))
+                yield a, fut.result()
+        except BaseException:  # e.g. a cancelled web job: the analyzers not yet started never start
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
 
 
 def vivit_checkpoint(model: str | None):

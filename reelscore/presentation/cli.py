@@ -527,6 +527,43 @@ def batch(source, out, workers, resume, ray_addr, reports_dir, parquet_out, mode
 
 
 @cli.command()
+@click.argument("videos", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--caption", "-c", default=None, help="Caption posted with every variant.")
+@_account_options
+@click.option("--names", default=None, help="Comma-separated names for the variants (default: the file names).")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the per-video signal cache.")
+@click.option("--json", "json_out", default=None, metavar="PATH|-", help="Write the comparison as JSON ('-' = stdout).")
+def compare(videos, caption, followers, following, account_likes, video_count, recent_views, history_file, names,
+            no_cache, json_out):
+    """Compare 2-10 VIDEOS (drafts of one post): which one, by how many points, and which factors decide."""
+    from ..config import AnalysisConfig
+    from ..pipeline import analyze as run
+    from ..workflows.compare import compare as compare_variants
+    from ..workflows.compare import compare_table
+
+    if not 2 <= len(videos) <= 10:
+        raise OptionError(f"compare needs 2 to 10 videos, got {len(videos)}")
+    labels = [n.strip() for n in names.split(",")] if names else [Path(v).name for v in videos]
+    if len(labels) != len(videos):
+        raise OptionError(f"--names: {len(labels)} names for {len(videos)} videos")
+    acct = _account(followers, following, account_likes, video_count, recent_views, history_file)
+    cfg = AnalysisConfig(use_cache=not no_cache)
+    prog = _Progress(json_out != "-")
+    results = []
+    try:
+        for i, v in enumerate(videos):
+            results.append(run(v, caption=caption, account=acct, config=cfg,
+                               progress=lambda s, f, i=i: prog(f"{i + 1}/{len(videos)} {s}", f)))
+    finally:
+        prog.done()
+    res = compare_variants(results, labels)
+    if json_out:
+        _emit_json(res.model_dump_json(indent=2), json_out)
+    if json_out != "-":
+        click.echo(compare_table(res))
+
+
+@cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (loopback by default).")
 @click.option("--port", type=int, default=8765, show_default=True)
 @click.option("--token", default=None, help="Require this token (X-Reelscore-Token header) on every API call; "

@@ -1,6 +1,8 @@
 """Analysis history in SQLite (WAL mode) under the user data dir: every analysis the web app runs is
-kept (its result JSON, its report, and the uploaded media under a generated name), listed, opened,
-re-scored with another caption from the signal cache (no re-decode) and deleted with its files.
+kept (its result JSON, the account inputs it used, its pictures and report under `assets/<id>/`, and
+the uploaded media under a generated name), listed, opened, re-scored with another caption from the
+signal cache (no re-decode) and deleted with its files (an upload shared by re-scored entries goes
+with the last of them).
 Each write is one transaction: a crash or a kill mid-analysis never corrupts or loses earlier entries."""
 from __future__ import annotations
 
@@ -25,7 +27,8 @@ CREATE TABLE IF NOT EXISTS analyses (
     score REAL,
     views_p50 REAL,
     result TEXT NOT NULL,
-    report_path TEXT
+    report_path TEXT,
+    account TEXT
 )"""
 
 
@@ -42,6 +45,9 @@ class History:
             with self._conn() as c:
                 c.execute("PRAGMA journal_mode=WAL")
                 c.execute(SCHEMA)
+                cols = {r[1] for r in c.execute("PRAGMA table_info(analyses)")}
+                if "account" not in cols:  # a history written before the account was kept
+                    c.execute("ALTER TABLE analyses ADD COLUMN account TEXT")
 
     @contextlib.contextmanager
     def _writing(self):
@@ -65,14 +71,22 @@ class History:
     def report_path(self, entry_id: str) -> Path:
         return self.root / "reports" / f"{entry_id}.html"
 
+    def assets_dir(self, entry_id: str) -> Path:
+        """The entry's own files (frames, cover, a browser-playable copy, the report): deleted with it."""
+        if not entry_id.isalnum():
+            raise ValueError(f"not an entry id: {entry_id!r}")
+        return self.root / "assets" / entry_id
+
     def add(self, filename: str, media_path: str | None, caption: str | None, result: dict,
-            report_path: str | None, entry_id: str | None = None) -> str:
+            report_path: str | None, entry_id: str | None = None, account: dict | None = None) -> str:
         eid = entry_id or uuid.uuid4().hex[:16]
         eng = result.get("engagement") or {}
         with self._lock, self._writing(), self._conn() as c:
-            c.execute("INSERT INTO analyses VALUES (?,?,?,?,?,?,?,?,?)",
+            c.execute("INSERT INTO analyses (id, created, filename, media_path, caption, score, views_p50, result, "
+                      "report_path, account) VALUES (?,?,?,?,?,?,?,?,?,?)",
                       (eid, time.time(), filename[:200], media_path, caption, result.get("score"),
-                       (eng.get("views") or {}).get("p50"), json.dumps(result), report_path))
+                       (eng.get("views") or {}).get("p50"), json.dumps(result), report_path,
+                       json.dumps(account) if account else None))
         return eid
 
     def list(self, limit: int = 100) -> list[dict]:
@@ -88,15 +102,29 @@ class History:
             return None
         d = dict(r)
         d["result"] = json.loads(d["result"])
+        d["account"] = json.loads(d["account"]) if d.get("account") else None
         return d
 
+    def uses_media(self, media_path: str) -> bool:
+        """Whether an entry refers to this stored upload (re-scored entries share their video)."""
+        with self._conn() as c:
+            return c.execute("SELECT 1 FROM analyses WHERE media_path = ? LIMIT 1", (media_path,)).fetchone() is not None
+
     def delete(self, eid: str) -> bool:
+        import shutil
+
         e = self.get(eid)
         if e is None:
             return False
         with self._lock, self._conn() as c:
             c.execute("DELETE FROM analyses WHERE id = ?", (eid,))
-        for p in (e.get("media_path"), e.get("report_path")):
-            if p and Path(p).is_file() and self.root in Path(p).resolve().parents:
+            shared = e.get("media_path") and c.execute("SELECT 1 FROM analyses WHERE media_path = ? LIMIT 1",
+                                                       (e["media_path"],)).fetchone()
+        root = self.root.resolve()
+        for p in (None if shared else e.get("media_path"), e.get("report_path")):
+            if p and Path(p).is_file() and root in Path(p).resolve().parents:
                 Path(p).unlink()
+        d = self.assets_dir(eid)
+        if d.is_dir():
+            shutil.rmtree(d, ignore_errors=True)
         return True
