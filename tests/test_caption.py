@@ -61,10 +61,25 @@ def test_caption_cli_json_keys():
 def test_suggestions_name_the_fix():
     from reelscore.workflows.caption import analyze_caption
 
-    d = analyze_caption("Great view today. Do you like it? #travel")
+    d = analyze_caption("Great view today. Is this the best beach in Bali? #travel")
     msgs = [s["message"] for s in d["suggestions"]]
-    assert any("Move the question to the first line" in m for m in msgs)
-    assert any("Save this for later" in m for m in msgs)
+    assert any("Move the question to the first line" in m for m in msgs), msgs
+    assert any("Save this for later" in m for m in msgs), msgs
+
+
+@pytest.mark.parametrize("text", [
+    "Get yours today on Lazada! Smart plug 50% off #smarthome",
+    "What smart home tech do you use? #smarthome",
+    "Ikuti lomba foto dan menangkan hadiah jutaan rupiah! #lomba",
+    "¿Cuál prefieres tú? #cafe",
+])
+def test_no_call_to_action_advice_when_the_caption_has_one(text):
+    """Questions put to the viewer, shopping calls and contests are calls to action too (issue 27)."""
+    from reelscore.workflows.caption import analyze_caption
+
+    d = analyze_caption(text)
+    assert d["call_to_action"]["present"], text
+    assert not any("call to action" in s["message"].lower() for s in d["suggestions"]), d["suggestions"]
 
 
 def test_transformers_backend_with_tiny_model(tmp_path):

@@ -161,11 +161,15 @@ class PostEffects:
                 out[i][g] = float(p - self._baseline(g))
         return out
 
-    def effects(self, rows: list[dict], clarity: list[list] | None = None, groups=LEARNED) -> list[dict[str, float]]:
-        """Bounded learned effects (see CAPS); `clarity`: each row's caption clarity issues."""
+    def effects(self, rows: list[dict], clarity: list[list] | None = None, groups=LEARNED,
+                languages: list | None = None) -> list[dict[str, float]]:
+        """Bounded learned effects (see CAPS); `clarity`: each row's caption clarity issues; `languages`: each
+        row's caption language (an ordinary caption in that language adds 0)."""
         raw = self.raw_effects(rows, groups)
         out = []
         for i, e in enumerate(raw):
+            if "caption" in e and languages is not None:
+                e["caption"] += self.ref.caption_offset - self.ref.caption_offset_for(languages[i])
             b = {}
             for g, v in e.items():
                 b[g] = bound_caption(v, (clarity or [[]] * len(rows))[i]) if g == "caption" else float(np.clip(v, -CAPS[g], CAPS[g]))

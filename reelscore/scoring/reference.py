@@ -10,7 +10,8 @@ post) among reference posts. The reference (`resources/score_reference.json`, bu
 - `accounts`: real accounts (account inputs only) over which the learned effects are averaged, so the same
   post has the same effect whatever the user's account.
 - `typical`: the typical post's learned inputs (duration; reference posting times and sounds).
-- `caption_offset`: the learned caption effect of an ordinary caption (subtracted: an ordinary caption adds 0).
+- `caption_offset`: the learned caption effect of an ordinary caption (subtracted: an ordinary caption adds 0),
+  and `caption_offset_by_language`: the same per caption language (so language alone does not move the score).
 - `quantiles`: the post effect of reference posts (real captions of both samples with their durations, real
   posts' face statistics, real clips' video factors), 401 quantiles.
 - `residual`: quantiles of how far a post's views land from its creator's typical post beyond the predicted
@@ -39,6 +40,15 @@ class ScoreReference:
     quantiles: np.ndarray
     residual: dict[str, float]
     meta: dict = field(default_factory=dict)
+    caption_offset_by_language: dict[str, float] = field(default_factory=dict)
+
+    def caption_offset_for(self, language: str | None) -> float:
+        """An ordinary caption's learned effect in this language (each language's own ordinary caption adds 0:
+        the caption text model reads letters, so without this a language would move the score by itself)."""
+        d = self.caption_offset_by_language
+        if not d:
+            return self.caption_offset
+        return d.get(language or "", d.get("_other", self.caption_offset))
 
     def percentile(self, effect: float) -> float:
         """0-100: the share of reference posts whose effect is below `effect` (smoothed)."""
@@ -61,7 +71,8 @@ class ScoreReference:
     def from_json(cls, d: dict) -> "ScoreReference":
         return cls(neutral=d["neutral"], accounts=d["accounts"], typical=d["typical"],
                    caption_offset=float(d["caption_offset"]), quantiles=np.asarray(d["quantiles"], float),
-                   residual=d["residual"], meta=d.get("meta", {}))
+                   residual=d["residual"], meta=d.get("meta", {}),
+                   caption_offset_by_language=d.get("caption_offset_by_language", {}))
 
 
 @lru_cache(maxsize=4)

@@ -139,9 +139,10 @@ def score_analysis(components: list[Component], suggestions: list[Suggestion], s
         row = sc.post_row(caption, account, duration_s, cap, content, post_time)
         groups = ["caption"] + (["duration"] if duration_s else []) + (["faces"] if content is not None else []) \
             + (["timing"] if post_time is not None else [])
-        clarity = (cap or caption_features(caption or "")).get("clarity_issues") or []
+        cf = cap or caption_features(caption or "")
+        clarity = cf.get("clarity_issues") or []
         raw = sc.effects.raw_effects([row], groups)[0]
-        learned = sc.effects.effects([row], [clarity], groups)[0]
+        learned = sc.effects.effects([row], [clarity], groups, languages=[cf.get("language")])[0]
         raw_caption = raw.get("caption")
         if raw_caption is not None and abs(learned["caption"] - raw_caption) > 1e-3:
             notes.append(f"the caption's learned effect was bounded ({raw_caption:+.2f} -> {learned['caption']:+.2f} "
@@ -311,8 +312,9 @@ def _what_if(suggestions, sc: Scorer, comps: dict[str, Component], effects: dict
             new_caption = CAPTION_EDITS[s.action](caption)
             if new_caption != caption:
                 row = sc.post_row(new_caption, account, duration_s, None, content, post_time)
-                clar = caption_features(new_caption).get("clarity_issues") or []
-                e = (sc.effects.effects([row], [clar], ("caption",))[0]["caption"]
+                nf = caption_features(new_caption)
+                e = (sc.effects.effects([row], [nf.get("clarity_issues") or []], ("caption",),
+                                        languages=[nf.get("language")])[0]["caption"]
                      + caption_limit_penalty(platform_profile(signals), new_caption))
                 new_total = total - learned["caption"] + e
         elif s.component == "faces" and "faces" in learned:

@@ -85,8 +85,9 @@ def _score_metrics(m, posts, rows, y, lf) -> dict:
         return {"within_creator_spearman_score": None, "score_note": "no score reference shipped"}
     pe = PostEffects(m, ref, load_post_effect())
     groups = tuple(g for g in LEARNED if g != "faces" or any(p.content for p in posts))
-    clarity = [caption_features(r["_text"]).get("clarity_issues") or [] for r in rows]
-    eff = pe.effects(rows, clarity, groups)
+    feats = [caption_features(r["_text"]) for r in rows]
+    eff = pe.effects(rows, [f.get("clarity_issues") or [] for f in feats], groups,
+                     languages=[f.get("language") for f in feats])
     E = np.array([sum(e.values()) for e in eff])
     score = np.array([ref.percentile(e) for e in E])
     users = [p.user for p in posts]

@@ -148,13 +148,25 @@ def build_reference(data: list[str], clip_dirs: list[str], out: str, model: str 
     ref = ScoreReference(neutral={}, accounts=accounts, typical=typical, caption_offset=0.0,
                          quantiles=np.zeros(1), residual={})
     pe = PostEffects(m, ref, load_post_effect())
-    # an ordinary caption adds 0: the median raw caption effect of 2025 posts with words
+    # an ordinary caption adds 0: the median raw caption effect of 2025 posts with words, overall and per caption
+    # language (languages with >= 100 such posts; the rest pooled as "_other")
     worded = [r for r in rows_v if r["cap_words"] > 0]
-    sample = [worded[i] for i in rng.choice(len(worded), min(1500, len(worded)), replace=False)]
-    raw = [e["caption"] for e in pe.raw_effects(sample, groups=("caption",))]
+    langs = [caption_features(r["_text"])["language"] or "_none" for r in worded]
+    raw = np.array([e["caption"] for e in pe.raw_effects(worded, groups=("caption",))])
     ref.caption_offset = float(np.median(raw))
+    by_lang, counts = {}, {}
+    for lang in set(langs):
+        idx = [i for i, x in enumerate(langs) if x == lang]
+        counts[lang] = len(idx)
+        if len(idx) >= 100 and lang != "_none":
+            by_lang[lang] = float(np.median(raw[idx]))
+    rest = [i for i, x in enumerate(langs) if x not in by_lang]
+    if len(rest) >= 100:
+        by_lang["_other"] = float(np.median(raw[rest]))
+    ref.caption_offset_by_language = by_lang
     pe = PostEffects(m, ref, load_post_effect())
-    log(f"caption offset {ref.caption_offset:+.4f} log10")
+    log(f"caption offset {ref.caption_offset:+.4f} log10; by language: "
+        + ", ".join(f"{k} {v:+.3f} (n={counts.get(k, len(rest))})" for k, v in by_lang.items()))
 
     # video factors of the real clips; neutral = their median (format: the real posts' dimensions)
     clips = clip_subscores(clip_dirs, log=log)
@@ -204,8 +216,9 @@ def build_reference(data: list[str], clip_dirs: list[str], out: str, model: str 
         if s == "v":  # a 2025 post borrows a real broad post's face statistics
             donor = face_rows[int(rng.integers(len(face_rows)))]
             r.update({"c_" + k: donor["c_" + k] for k in FACES_NEUTRAL})
-    clarity = [caption_features(r["_text"])["clarity_issues"] for r in ref_rows]
-    learned = pe.effects(ref_rows, clarity, groups=("caption", "duration", "faces"))
+    feats = [caption_features(r["_text"]) for r in ref_rows]
+    learned = pe.effects(ref_rows, [f["clarity_issues"] for f in feats], groups=("caption", "duration", "faces"),
+                         languages=[f["language"] for f in feats])
     # format: the post's own dimensions (broad sample), else a random real post's
     own = [format_subscore(*dims[broad[i].id], broad[i].duration or 20.0) if s == "b" and broad[i].id in dims else None
            for s, i in picks]
@@ -225,8 +238,10 @@ def build_reference(data: list[str], clip_dirs: list[str], out: str, model: str 
 
     # residual spread within creators (2025 sample, creators with >= 3 posts)
     users = np.array([p.user or "" for p in viral])
-    eff = np.array([sum(e.values()) for e in pe.effects(rows_v, [caption_features(r["_text"])["clarity_issues"] for r in rows_v],
-                                                         groups=("caption", "duration", "timing", "sound"))])
+    fv = [caption_features(r["_text"]) for r in rows_v]
+    eff = np.array([sum(e.values()) for e in pe.effects(rows_v, [f["clarity_issues"] for f in fv],
+                                                         groups=("caption", "duration", "timing", "sound"),
+                                                         languages=[f["language"] for f in fv])])
     res = []
     for u in set(users):
         i = np.nonzero(users == u)[0]
@@ -239,6 +254,7 @@ def build_reference(data: list[str], clip_dirs: list[str], out: str, model: str 
                     "p90": float(np.quantile(res, 0.9)), "n_posts": int(len(res))}
     d = {
         "neutral": ref.neutral, "accounts": accounts, "typical": typical, "caption_offset": ref.caption_offset,
+        "caption_offset_by_language": ref.caption_offset_by_language,
         "quantiles": [round(float(x), 5) for x in ref.quantiles], "residual": ref.residual,
         "meta": {"model": mpath.name, "data": list(data), "clips": [Path(c["file"]).name for c in clips],
                  "clip_subscores": clips, "n_reference_posts": {"broad": sum(s == "b" for s, _ in picks), "viral": sum(s == "v" for s, _ in picks)},
