@@ -14,7 +14,7 @@ import numpy as np
 
 from ..analyzers.continuity import NEAR_S
 from ..analyzers.technical import EFFICIENT_CODECS
-from ..schema import Component, Evidence, Signal, Suggestion
+from ..schema import Check, Component, Evidence, Signal, Suggestion
 
 
 def ramp(x: float | None, lo: float, hi: float) -> float:
@@ -163,18 +163,18 @@ def format_fit(s):
         if adv is not None:
             sug.append(adv)
         if not 23.5 <= fps <= 60.5:
-            sug.append(Suggestion(component="format", message=f"Export at {prof.export.get('fps', 30)} fps (the file is {fps:.1f} fps).", priority=3))
+            sug.append(Suggestion(problem='fps', component="format", message=f"Export at {prof.export.get('fps', 30)} fps (the file is {fps:.1f} fps).", priority=3))
     else:
         score = 0.55 * a_score + 0.45 * r_score
         parts.append(f"image {v['width']}x{v['height']} {v['orientation']}")
     if v["orientation"] != "vertical" or abs(aspect - 0.5625) > 0.03:
-        sug.append(Suggestion(component="format", message=f"Reframe to {prof.aspect} vertical ({W}x{H}) for {prof.label}; the file is {v['width']}x{v['height']} ({v['orientation']}), so it will be shown with bars or cropped.", priority=1))
+        sug.append(Suggestion(problem='not_vertical', component="format", message=f"Reframe to {prof.aspect} vertical ({W}x{H}) for {prof.label}; the file is {v['width']}x{v['height']} ({v['orientation']}), so it will be shown with bars or cropped.", priority=1))
     if short < 720:
-        sug.append(Suggestion(component="format", message=f"Export at least 720x1280 (ideally {W}x{H}); the short side is {short} px.", priority=1))
+        sug.append(Suggestion(problem='low_resolution', component="format", message=f"Export at least 720x1280 (ideally {W}x{H}); the short side is {short} px.", priority=1))
     bars = min(1.0, v.get("letterbox", 0.0) + v.get("pillarbox", 0.0))
     score -= 10 * bars  # burned-in bars waste the screen and stop the platform from cropping or zooming
     if abs(content - aspect) > 0.05:
-        sug.append(Suggestion(component="format", message=f"The picture fills only {v['content_width']}x{v['content_height']} of the frame (black bars); crop or reframe it to fill {prof.aspect}.", priority=1))
+        sug.append(Suggestion(problem='black_bars', component="format", message=f"The picture fills only {v['content_width']}x{v['content_height']} of the frame (black bars); crop or reframe it to fill {prof.aspect}.", priority=1))
     raw = {k: v.get(k) for k in ("aspect", "content_aspect", "short_side", "fps", "duration_s", "orientation")}
     raw["platform"] = prof.name
     ev = [e for e in sig.evidence][:6]
@@ -187,7 +187,8 @@ def format_fit(s):
             first, ts = max(_grouped(faces), key=lambda g: len(g[1]))
             parts.append(f"face under the {prof.label} {first['overlay']} at {_span(ts)}")
             ev += [Evidence(t=h["t"], value=h["covered"], note=f"face under the {h['overlay']} ({_where(h['box'])})") for h in faces[:4]]
-            sug.append(Suggestion(component="format", priority=1, target=_span(ts),
+            sug.append(Suggestion(problem="face_hidden", component="format", priority=1, target=_span(ts),
+                                  evidence=ev[-min(4, len(faces)):],
                                   message=f"On {prof.label} the face at {_span(ts)} ({_where(first['box'])}) sits under the {first['overlay']}: {first['move']}."))
         cover = sz.values.get("cover") or {}
         cut = cover.get("cut") or []
@@ -199,7 +200,8 @@ def format_fit(s):
             cx, cy, cw, ch = cover["crop"]
             ev.append(Evidence(t=cover["t"], value=it["inside"], note=f"grid crop keeps {it['inside']:.0%} of {what}"))
             tile = "3:4" if abs(prof.grid_crop_aspect - 0.75) < 0.01 else f"{prof.grid_crop_aspect:.2f}:1"
-            sug.append(Suggestion(component="format", priority=2, target=f"cover at {cover['t']:.1f} s",
+            sug.append(Suggestion(problem="cover_crop", component="format", priority=2, target=f"cover at {cover['t']:.1f} s",
+                                  evidence=ev[-1:],
                                   message=f"The {prof.label} profile grid shows the cover (the frame at {cover['t']:.1f} s) cut to {tile}, "
                                           f"which keeps only {it['inside']:.0%} of {what}: choose a cover where it sits between "
                                           f"{cy:.0%} and {cy + ch:.0%} of the height, or upload a cover image."))
@@ -231,12 +233,12 @@ def exposure(s):
     if m < 85:
         why = f"underexposed (mean luma {m:.0f}/255)"
     if m < DARK_ADVICE:  # 70-85 is low-key rather than wrong (night scenes, film looks): noted, not advised
-        sug.append(Suggestion(component="exposure", message=f"Brighten the footage (add light or raise exposure ~1 stop); its mean luma is {m:.0f}/255 and it reads dark on a phone.", priority=1 if m < 60 else 2))
+        sug.append(Suggestion(problem='exposure', component="exposure", message=f"Brighten the footage (add light or raise exposure ~1 stop); its mean luma is {m:.0f}/255 and it reads dark on a phone.", priority=1 if m < 60 else 2))
     if m > 175:
         why = f"overexposed (mean luma {m:.0f}/255)"
     if m > 200 or (m > 175 and blown >= 0.05):  # a bright scene (snow, a beach) is bright; blown-out areas are damage
         where = f", {blown:.0%} of the picture blown out" if blown > 0.02 else ""
-        sug.append(Suggestion(component="exposure", message=f"Lower exposure: the footage's mean luma is {m:.0f}/255{where}.", priority=1 if m > 200 else 2))
+        sug.append(Suggestion(problem='exposure', component="exposure", message=f"Lower exposure: the footage's mean luma is {m:.0f}/255{where}.", priority=1 if m > 200 else 2))
     if 85 <= m <= 175:
         why = f"well exposed (mean luma {m:.0f}/255)"
     if blown > 0.05:
@@ -284,7 +286,7 @@ def color(s):
         why = f"muted colour (colourfulness {m:.0f}) with a full tonal range ({rng:.0f}/255)"
     elif look == "flat":
         why = f"washed out: colourfulness {m:.0f} and a tonal range of {rng:.0f}/255"
-        sug.append(Suggestion(component="color", message=f"The picture is washed out (colourfulness {m:.0f}, 5th-95th percentile "
+        sug.append(Suggestion(problem='flat_colour', component="color", message=f"The picture is washed out (colourfulness {m:.0f}, 5th-95th percentile "
                               f"luma range {rng:.0f}/255); raise contrast and saturation in the grade, or remove the haze.", priority=3))
     elif look == "dark":
         why = f"colourfulness {m:.0f} in dark footage (see exposure)"
@@ -339,10 +341,10 @@ def pacing(s):
     if v["longest_shot_s"] > 8:
         a, b = v.get("longest_shot") or (None, None)
         where = f" ({a:.1f}-{b:.1f} s; dissolves, fades and wipes count as shot changes)" if a is not None else ""
-        sug.append(Suggestion(component="pacing", message=f"The longest shot runs {v['longest_shot_s']:.1f} s{where}; break it with a cut, zoom or B-roll every 2-4 s.",
+        sug.append(Suggestion(problem='long_shot', component="pacing", message=f"The longest shot runs {v['longest_shot_s']:.1f} s{where}; break it with a cut, zoom or B-roll every 2-4 s.",
                               target=f"{a:.1f}-{b:.1f} s" if a is not None else None, priority=2))
     if on_beat is not None and on_beat < 0.5 and v["n_cuts"] >= 3:
-        sug.append(Suggestion(component="pacing", message="Cuts fall off the beat; snap them to the music's beats.", priority=3))
+        sug.append(Suggestion(problem='off_beat', component="pacing", message="Cuts fall off the beat; snap them to the music's beats.", priority=3))
     return _c("pacing", score, why, sigs, raw), sug
 
 
@@ -420,7 +422,7 @@ def hook(s):
         what = "no cut or transition, no text or scene coming in"
         if moving is not None:
             what += f", movement in {moving:.0%} of the opening"
-        sug.append(Suggestion(component="hook", message=f"Nothing changes in the first 3 s ({what}, no speech); open with "
+        sug.append(Suggestion(problem='dead_opening', component="hook", message=f"Nothing changes in the first 3 s ({what}, no speech); open with "
                               "movement, a cut or a bold visual by 1.5 s.", target="0-3 s", priority=1))
         reasons.append("nothing changes in the first 3 s")
     fa = s.get("faces")
@@ -437,7 +439,7 @@ def hook(s):
             pts += 15
             reasons.append("on-screen text in the opening")
         else:
-            sug.append(Suggestion(component="hook", message="Add a short on-screen text hook in the first second (what the viewer will get).", target="0-1 s", priority=2))
+            sug.append(Suggestion(problem='no_text_hook', component="hook", message="Add a short on-screen text hook in the first second (what the viewer will get).", target="0-1 s", priority=2))
     elif text_seen:
         pts += 15
     au = v.get("audio_start_s")
@@ -447,7 +449,7 @@ def hook(s):
     elif au is not None:
         pts += 5
         reasons.append(f"audio starts at {au:.1f} s")
-        sug.append(Suggestion(component="hook", message=f"Sound starts only at {au:.1f} s; start speech or music in the first half-second.", target=f"0-{au:.1f} s", priority=2))
+        sug.append(Suggestion(problem='late_sound', component="hook", message=f"Sound starts only at {au:.1f} s; start speech or music in the first half-second.", target=f"0-{au:.1f} s", priority=2))
     else:
         reasons.append("silent opening")
     raw = {k: v.get(k) for k in ("first_frame_sharpness", "first_frame_luma", "first_held_frame_s", "time_to_first_change_s",
@@ -479,13 +481,13 @@ def continuity(s):
     if opening_black is not None:
         pen += 25
         found.append(f"opens on {opening_black['duration_s']:.2f} s of black")
-        sug.append(Suggestion(component="continuity", message=f"The video opens on {opening_black['duration_s']:.2f} s of black "
+        sug.append(Suggestion(problem='dead_opening', component="continuity", message=f"The video opens on {opening_black['duration_s']:.2f} s of black "
                               f"(mean luma {opening_black['mean_luma']:.0f}/255); start on the picture.",
                               target=f"0.0-{opening_black['end']:.2f} s", priority=1))
     elif ratio is not None and ratio < FIRST_FRAME_BLUR:
         pen += 25
         found.append(f"blurred first frame ({ratio:.0%} of the detail after it)")
-        sug.append(Suggestion(component="continuity", message=f"The first frame is blurred: it keeps {ratio:.0%} of the detail of the "
+        sug.append(Suggestion(problem='blurred_first_frame', component="continuity", message=f"The first frame is blurred: it keeps {ratio:.0%} of the detail of the "
                               f"frames in the next {NEAR_S:.1f} s (median over image blocks of the Laplacian variance; whole "
                               f"frame {v['first_frame_sharpness']:.0f} vs {v['following_sharpness']:.0f}); start on a sharp frame "
                               "(trim the soft frames or the transition at the start).", target="0.0 s", priority=1))
@@ -494,7 +496,7 @@ def continuity(s):
             continue  # a quick fade through black is a transition
         pen += 20
         found.append(f"black {b['start']:.1f}-{b['end']:.1f} s")
-        sug.append(Suggestion(component="continuity", message=f"Black frames from {b['start']:.2f} to {b['end']:.2f} s "
+        sug.append(Suggestion(problem='black_frames', component="continuity", message=f"Black frames from {b['start']:.2f} to {b['end']:.2f} s "
                               f"({b['duration_s']:.2f} s, mean luma {b['mean_luma']:.0f}/255); remove the gap.",
                               target=f"{b['start']:.2f}-{b['end']:.2f} s", priority=1))
     for f in v.get("frozen") or []:
@@ -503,23 +505,24 @@ def continuity(s):
         if f["stall"]:
             pen += 20
             found.append(f"frozen {f['start']:.1f}-{f['end']:.1f} s")
-            sug.append(Suggestion(component="continuity", message=f"The picture freezes from {f['start']:.2f} to {f['end']:.2f} s "
+            sug.append(Suggestion(problem='frozen_frames', component="continuity", message=f"The picture freezes from {f['start']:.2f} to {f['end']:.2f} s "
                                   f"({f['duration_s']:.2f} s of repeated frames); re-export or replace the frozen part.",
                                   target=f"{f['start']:.2f}-{f['end']:.2f} s", priority=1))
         elif f["duration_s"] > HELD_MAX_S:
             pen += 10
             found.append(f"still picture held {f['start']:.1f}-{f['end']:.1f} s")
-            sug.append(Suggestion(component="continuity", message=f"A still picture is held unchanged from {f['start']:.1f} to "
+            sug.append(Suggestion(problem='still_held', component="continuity", message=f"A still picture is held unchanged from {f['start']:.1f} to "
                                   f"{f['end']:.1f} s ({f['duration_s']:.1f} s of identical frames); shorten it or add movement.",
                                   target=f"{f['start']:.1f}-{f['end']:.1f} s", priority=2))
     sub = v.get("subject")
     if sub and sub["opening_best_match"] < SUBJECT_MATCH and sub["opening_best_match"] < sub["rest_best_match_p10"] - SUBJECT_MARGIN:
         pen += 10
         found.append("the opening resembles nothing later")
-        sug.append(Suggestion(component="continuity", message="Check 0-3 s: the opening shows something else than the rest of the "
+        sug.append(Check(component="continuity", message="Check 0-3 s: the opening shows something else than the rest of the "
                               f"video (its frames match later frames at {sub['opening_best_match']:.2f}, later frames match each "
                               f"other at {sub['rest_best_match_p10']:.2f} or more); make sure the subject appears in the first 3 s.",
-                              target="0-3 s", priority=2))
+                              target="0-3 s", evidence=[Evidence(t=0.0, t_end=3.0, value=round(sub["opening_best_match"], 3),
+                                                                 note="opening's best match with a later frame")]))
     why = "; ".join(found) if found else "clean first frame, no black or frozen frames"
     raw = {k: v.get(k) for k in ("first_frame_sharpness", "following_sharpness", "first_frame_sharpness_ratio",
                                  "first_frame_luma", "black", "frozen", "subject")}
@@ -603,7 +606,7 @@ def onscreen_text(s):
     ev = list(sig.evidence)[:6]
     if v["watermark"]:
         score -= 60
-        sug.append(Suggestion(component="text", message=f"Remove the burned-in watermark/handle ('{v['watermark_text']}'); Instagram demotes reposted content.", priority=1))
+        sug.append(Suggestion(problem='watermark', component="text", message=f"Remove the burned-in watermark/handle ('{v['watermark_text']}'); Instagram demotes reposted content.", priority=1))
     raw = {k: v[k] for k in ("text_fraction", "text_in_first_3s", "mean_text_area", "words", "watermark", "watermark_text")}
     if v["words"].strip():
         # on-screen words get the caption analysis: a hook or call to action on screen counts too
@@ -629,7 +632,7 @@ def onscreen_text(s):
         why += f"; text under the {prof.label} {first['overlay']}"
         ev += [Evidence(t=h["t"], value=h["covered"], note=f"'{h.get('text', '')}' {h['covered']:.0%} under the {h['overlay']} ({_where(h['box'])})")
                for h in hidden[:4]]
-        sug.append(Suggestion(component="text", priority=1, target=_span(ts),
+        sug.append(Suggestion(problem="text_hidden", component="text", priority=1, target=_span(ts), evidence=ev[-min(4, len(hidden)):],
                               message=f"On {prof.label} the text '{first.get('text', '')}' at {_span(ts)} ({_where(first['box'])}) "
                                       f"sits under the {first['overlay']}{more}: {first['move']}."))
     # legible on a phone
@@ -655,7 +658,13 @@ def onscreen_text(s):
         else:  # seen once: it may be a sign or a label in the scene, so a check, not an order
             msg = (f"Look at the text '{b['text']}' at {b['t']:.1f} s ({_where(b['box'])}): it " + "; it ".join(fixes)
                    + f" if it is text you added{more}.")
-        sug.append(Suggestion(component="text", priority=2 if b["steady"] else 3, target=f"{b['t']:.1f} s", message=msg))
+        b_ev = [Evidence(t=b["t"], value=b["font_px"] if "small" in b["why"] else b["contrast"],
+                         note=("font px" if "small" in b["why"] else "contrast ratio") + f" ({_where(b['box'])})")]
+        if b["steady"]:
+            sug.append(Suggestion(problem="text_illegible", component="text", priority=2, target=f"{b['t']:.1f} s",
+                                  message=msg, evidence=b_ev))
+        else:
+            sug.append(Check(component="text", target=f"{b['t']:.1f} s", message=msg, evidence=b_ev))
         why += f"; {len(bad)} line{'s' if len(bad) > 1 else ''} hard to read on a phone"
     return _c("text", score, why, sig, raw, evidence=ev[:12]), sug
 
@@ -716,7 +725,7 @@ def frame_quality(s):
     score = 100 * v["frame_mos_median"]
     sug = []
     if score < 45:
-        sug.append(Suggestion(component="frame_quality", message="Frames look low quality (blur, noise or compression); reshoot in better light or export at a higher bitrate.", priority=1))
+        sug.append(Suggestion(problem='low_quality', component="frame_quality", message="Frames look low quality (blur, noise or compression); reshoot in better light or export at a higher bitrate.", priority=1))
     return _c("frame_quality", score, f"predicted quality MOS {v['frame_mos_median']:.2f} (0-1 scale, BIQ2021-trained), worst at {v['worst_t']:.1f} s",
               sig, {k: v[k] for k in ("frame_mos_median", "frame_mos_min", "frame_mos_max", "worst_t", "best_t")}), sug
 
@@ -740,10 +749,15 @@ def aesthetics(s):
         return _c("aesthetics", (n["mean"] - 1) / 9 * 100, f"NIMA-AVA mean rating {n['mean']:.2f}/10 (sd {n['std']:.2f})", sig, v), []
     score = 100 * v["aesthetic_index"]
     sug = []
+    # a heuristic index, not a trained model: what it measures is worth a look, not an order
     if v["clutter"] > 0.2:
-        sug.append(Suggestion(component="aesthetics", message="The frame is busy; simplify the background so the subject stands out.", priority=3))
+        sug.append(Check(component="aesthetics", message=f"Look at the background: the frames are busy (edge clutter "
+                         f"{v['clutter']:.2f}); a simpler background lets the subject stand out.",
+                         evidence=[Evidence(value=round(v["clutter"], 3), note="edge clutter")]))
     if v["subject_bg_sharpness"] < 1.2:
-        sug.append(Suggestion(component="aesthetics", message="The subject does not stand out from the background; get closer or blur the background.", priority=3))
+        sug.append(Check(component="aesthetics", message=f"Look at the subject: it is barely sharper than the background "
+                         f"({v['subject_bg_sharpness']:.2f}x); getting closer or blurring the background separates it.",
+                         evidence=[Evidence(value=round(v["subject_bg_sharpness"], 3), note="subject/background sharpness")]))
     return _c("aesthetics", score, f"heuristic composition/colour index {v['aesthetic_index']:.2f} (no trained aesthetics model present)", sig, v), sug
 
 

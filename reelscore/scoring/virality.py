@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..models.engagement.store import load_model, load_post_effect, resolve_model_path
-from ..schema import (Account, Check, Component, EngagementPrediction, Interval, Outlook, PostEffect, Signal,
-                      Suggestion)
+from ..schema import (Account, Check, Component, EngagementPrediction, Evidence, Interval, Outlook, PostEffect,
+                      Signal, Suggestion)
 from ..text.caption import caption_features
 from ..text.rewrites import CAPTION_EDITS
 from .components import platform_profile
@@ -356,10 +356,31 @@ def _what_if(suggestions, sc: Scorer, comps: dict[str, Component], effects: dict
             continue
         s.expected_gain = round(float(g), 2)
         out.append(s)
-    # one suggestion per problem: the one with the highest gain
+    # one suggestion per problem: the one with the highest gain; a general one gives way to specific ones
     best: dict[str, Suggestion] = {}
     for s in sorted(out, key=lambda s: (-s.expected_gain, s.priority)):
         key = s.problem or f"{s.component}:{s.message}"
         best.setdefault(key, s)
+    for general, specific in SUBSUMED.items():
+        if general in best and specific & set(best):
+            del best[general]
     ranked = sorted(best.values(), key=lambda s: (-s.expected_gain, s.priority))
+    for s in ranked + checks:
+        if not s.evidence:
+            s.evidence = _evidence_from_target(s.target)
     return ranked, checks
+
+
+# a general problem whose advice adds nothing once a specific one is named
+SUBSUMED = {"low_quality": {"noise", "blockiness", "blur", "soft", "low_bitrate", "upscaled_or_soft", "banding",
+                            "exposure", "shaky"}}
+_SPAN = __import__("re").compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:-\s*(\d+(?:\.\d+)?))?\s*s\b")
+
+
+def _evidence_from_target(target: str | None) -> list[Evidence]:
+    """A time span written as the target ("4.0-7.5 s", "0.0 s") as evidence to seek to."""
+    m = _SPAN.match(target or "")
+    if not m:
+        return []
+    a = float(m.group(1))
+    return [Evidence(t=a, t_end=float(m.group(2)) if m.group(2) else None, note=target)]
