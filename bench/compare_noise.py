@@ -61,21 +61,25 @@ def main():
                 dst = Path(tmp) / f"{Path(rel).stem}_crf{crf}.mp4"
                 transcode(src, dst, crf=crf, rotation=info.rotation)
                 versions[f"crf{crf}"] = dst
-            scores, points = {}, {}
+            scores, points, effects = {}, {}, {}
             for name, p in list(versions.items()) + [("original_again", src)]:
                 a = analyze(p, caption=CAPTION, followers=FOLLOWERS, config=cfg)
                 scores[name] = a.score
+                effects[name] = a.post_effect.log10 if a.post_effect is not None else None
                 points[name] = {c.name: c.contribution for c in a.components if c.contribution is not None}
             vals = list(scores.values())
-            rows.append({"clip": rel, "scores": scores, "points": points,
+            rows.append({"clip": rel, "scores": scores, "post_effect_log10": effects, "points": points,
                          "spread": round(max(vals) - min(vals), 3)})
             print(f"{rel:45s} " + " ".join(f"{k}={v:.1f}" for k, v in scores.items()), flush=True)
-    pair = []
+    pair, effect_pair = [], []
     factor_pairs: dict[str, list[float]] = {}
     for r in rows:
         names = [k for k in r["scores"] if k != "original_again"]
         for a, b in itertools.combinations(names, 2):
             pair.append(abs(r["scores"][a] - r["scores"][b]))
+            ea, eb = r["post_effect_log10"][a], r["post_effect_log10"][b]
+            if ea is not None and eb is not None:
+                effect_pair.append(abs(ea - eb))
             for f in set(r["points"][a]) | set(r["points"][b]):
                 factor_pairs.setdefault(f, []).append(abs(r["points"][a].get(f, 0.0) - r["points"][b].get(f, 0.0)))
     rescore = [abs(r["scores"]["original"] - r["scores"]["original_again"]) for r in rows]
@@ -87,6 +91,9 @@ def main():
         "caption": CAPTION, "followers": FOLLOWERS, "crfs": list(CRFS), "clips": len(rows), "pairs": len(pair),
         "pairwise_abs_diff": q, "max_abs_diff": round(float(pair.max()), 3),
         "rescore_abs_diff_max": round(max(rescore), 4),
+        "post_effect_log10_pairwise_abs_diff": ({f"p{p}": round(float(np.percentile(effect_pair, p)), 4)
+                                                 for p in (50, 90, 95)} | {"max": round(max(effect_pair), 4)}
+                                                if effect_pair else None),
         "per_factor_p95": {f: round(float(np.percentile(v, 95)), 3) for f, v in sorted(factor_pairs.items())},
         "threshold_points": threshold, "seconds": round(time.time() - t_all, 1), "rows": rows,
     }

@@ -300,6 +300,8 @@ def test_no_audio_skips_loudness_with_a_reason(tmp_path, videos):
     r = fix(videos["noaudio"], tmp_path / "o.mp4", dry_run=True, progress=lambda s, f: seen.append((s, f)))
     assert r.skipped["loudness"] == "no audio track to normalise"
     assert seen and {s for s, _ in seen} == {"analyze"} and all(0 <= f <= 1 for _, f in seen)
+    fr = [f for _, f in seen]
+    assert fr == sorted(fr) and fr[-1] > 0.9  # one analysis' progress, never going back (the web app's bar)
     assert not (tmp_path / "o.mp4").exists()
 
 

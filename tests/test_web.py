@@ -14,6 +14,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -164,6 +165,143 @@ def test_api_caption_and_compare(client, clips):
     one_line(client.post("/api/v1/compare/history", json={"ids": [ids[0], "nope"]}), 404)
 
 
+@pytest.fixture(scope="module")
+def fix_clip(tmp_path_factory):
+    """360x640, 3 s: a frozen, silent first 0.8 s and quiet sound (about -23 LUFS) at 44.1 kHz, so a
+    fix has work to do (trim, loudness, export) without reframing."""
+    from reelscore.samples import make_video
+
+    return make_video(tmp_path_factory.mktemp("fix") / "draft.mp4", 360, 640, seconds=3.0, cuts=(1.0, 2.0),
+                      audio="beat", audio_start=0.8, moving=False, seed=4)
+
+
+def _analyzed(client, path, name, **data):
+    with open(path, "rb") as f:
+        r = client.post("/api/v1/analyze", files={"file": (name, f, "video/mp4")}, data=data)
+    assert r.status_code == 202, r.text
+    j = wait(client, r.json()["status_url"])
+    assert j["status"] == "done", j
+    return client.get(f"/api/v1/history/{j['history_id']}").json()
+
+
+def test_fix_job_makes_a_downloadable_fixed_copy(client, fix_clip):
+    """"Download fixed version": `reelscore fix` on the stored upload as a job, for the entry's platform,
+    with its caption and account; progress in words; the fixed MP4 and its cover stored in the entry's
+    assets and downloadable; the score before (the entry's) and after, applied/skipped with reasons,
+    changed factors; the upload untouched; no server path in the answer."""
+    import hashlib
+
+    from reelscore.ingest import probe
+    from reelscore.presentation.web.jobs import plain
+
+    e = _analyzed(client, fix_clip, "my draft.mp4", caption="3 tips ☕ Save this!", followers="5000", platform="tiktok")
+    hist = client.app.state.services.history
+    upload = client.app.state.services.entry(e["id"])["media_path"]
+    digest = hashlib.sha256(Path(upload).read_bytes()).hexdigest()
+    assert e["fixes"] == []
+    r = client.post(f"/api/v1/history/{e['id']}/fix", json={})
+    assert r.status_code == 202, r.text
+    words = set()
+    for _ in range(1500):
+        j = client.get(r.json()["status_url"]).json()
+        words.add(j["stage_text"])
+        if j["status"] in ("done", "failed", "cancelled"):
+            break
+        time.sleep(0.05)
+    assert j["status"] == "done" and j["kind"] == "fix", j
+    assert not any(":" in w or w.startswith("fix") for w in words), words  # plain words, no stage names
+    assert plain("fix:render") == "Rendering the fixed video" and plain("fix:reanalyze") == "Checking the result"
+    fx = j["fix"]
+    assert fx["platform"] == "tiktok" and fx["entry_id"] == e["id"]
+    assert fx["score_before"] == pytest.approx(e["score"], abs=0.05)  # same video, caption, account, platform
+    assert {"loudness", "trim", "export", "cover"} <= set(fx["applied"])
+    assert fx["skipped"]["reframe"].startswith("already 9:16")
+    assert abs(fx["loudness_after_lufs"] - fx["loudness_target_lufs"]) <= 1.0
+    assert fx["trimmed_start_s"] == pytest.approx(0.8, abs=0.15)
+    audio = next(c for c in fx["changed_factors"] if c["name"] == "audio")
+    assert audio["score_after"] > audio["score_before"]
+    assert fx["input"] == "my draft.mp4" and fx["output"] == "my draft.fixed-tiktok.mp4"
+    assert str(hist.root) not in json.dumps(j)  # names, never paths on the server
+    # the downloads: an MP4 that decodes, trimmed, and its cover
+    v = client.get(fx["video_url"])
+    assert v.status_code == 200 and v.headers["content-type"] == "video/mp4"
+    assert "my%20draft.fixed-tiktok.mp4" in v.headers["content-disposition"] and "attachment" in v.headers["content-disposition"]
+    got = Path(client.app.state.services.history.assets_dir(e["id"])) / fx["video_url"].rsplit("/", 1)[1]
+    assert got.read_bytes() == v.content
+    info = probe(got)
+    assert (info.width, info.height) == (360, 640) and info.duration_s == pytest.approx(2.2, abs=0.2)
+    c = client.get(fx["cover_url"])
+    assert c.status_code == 200 and c.content[:3] == b"\xff\xd8\xff"
+    assert hashlib.sha256(Path(upload).read_bytes()).hexdigest() == digest  # the upload is untouched
+    # the entry offers it; a second fix for the platform replaces the first
+    assert [f["fix_id"] for f in client.get(f"/api/v1/history/{e['id']}").json()["fixes"]] == [fx["fix_id"]]
+    r2 = client.post(f"/api/v1/history/{e['id']}/fix", json={"only": ["loudness"]})
+    j2 = wait(client, r2.json()["status_url"])
+    assert j2["status"] == "done" and j2["fix"]["applied"] == ["loudness"]
+    assert j2["fix"]["skipped"]["trim"] == "not asked for (--only)"
+    assert sorted(p.name for p in got.parent.glob("fixed-*.mp4")) == [j2["fix"]["video_url"].rsplit("/", 1)[1]]
+    one_line(client.get(fx["video_url"]), 404)
+    one_line(client.get(f"/api/v1/history/{e['id']}/fixed/../../media.mp4"), 404)
+    # deleting the entry deletes its fixed copies
+    assert client.delete(f"/api/v1/history/{e['id']}").status_code == 200
+    assert not got.parent.exists()
+
+
+def test_fix_refusals_are_one_line_4xx(client, fix_clip, tmp_path):
+    """What fix refuses is refused at once, before any work: an image, unknown fixes, a platform that is
+    not one; a queued fix job can be cancelled and leaves nothing."""
+    from PIL import Image
+
+    img = tmp_path / "still.png"
+    Image.fromarray(np.full((640, 360, 3), 120, np.uint8)).save(img)
+    with open(img, "rb") as f:
+        r = client.post("/api/v1/analyze", files={"file": ("still.png", f, "image/png")})
+    pic = wait(client, r.json()["status_url"])["history_id"]
+    assert one_line(client.post(f"/api/v1/history/{pic}/fix", json={}), 422) == \
+        "still.png: is an image; reelscore fix works on videos"
+    e = _analyzed(client, fix_clip, "d.mp4")
+    assert "unknown fix 'sharpen'" in one_line(client.post(f"/api/v1/history/{e['id']}/fix", json={"only": ["sharpen"]}), 422)
+    one_line(client.post(f"/api/v1/history/{e['id']}/fix", json={"platform": "all"}), 422)
+    one_line(client.post(f"/api/v1/history/{e['id']}/fix", json={"platform": "myspace"}), 422)
+    one_line(client.post(f"/api/v1/history/{e['id']}/fix", json={"colour": True}), 422)
+    one_line(client.post("/api/v1/history/nope/fix", json={}), 404)
+    # cancelled while queued: nothing is written
+    svc = client.app.state.services
+    gate = threading.Event()
+    b = svc.jobs.submit("analyze", lambda p: (gate.wait(10), {})[1], units=1)
+    acc = client.post(f"/api/v1/history/{e['id']}/fix", json={}).json()
+    assert acc["queue_position"] == 1
+    c = client.delete(f"/api/v1/jobs/{acc['job_id']}").json()
+    gate.set()
+    assert c["status"] == "cancelled" and not list(svc.history.assets_dir(e["id"]).glob("fixed-*"))
+    wait(client, f"/api/v1/jobs/{b.id}")
+
+
+def test_platform_all_shows_each_platform_with_its_overlays(client, tmp_path):
+    """platform=all: the result is for Reels (the default) and the entry carries all three platforms,
+    each with its overlays, what it hides (a title in the bottom 16 %), the frame where it does and the
+    calibration note; a re-score keeps the platforms."""
+    from reelscore.samples import make_title_clip
+
+    clip, box = make_title_clip(tmp_path / "title.mp4", "DAY 1 IN THE WILD", center=(0.5, 0.84), height=0.035,
+                                width_px=540, height_px=960, seconds=2.0, fps=15)
+    e = _analyzed(client, clip, "title.mp4", platform="all")
+    assert e["result"]["platform"] == "reels"
+    ps = e["platforms"]
+    assert [p["name"] for p in ps] == ["reels", "tiktok", "shorts"] and [p["primary"] for p in ps] == [True, False, False]
+    for p in ps:
+        assert p["overlays"] and all(len(o["box"]) == 4 for o in p["overlays"]) and p["loudness_lufs"] < 0
+        assert p["text_hidden"] and p["hidden"][0]["kind"] == "text", p  # the bottom bar covers the title everywhere
+        assert p["hidden_frame"] is not None and client.get(p["hidden_frame"]["url"]).status_code == 200
+    assert "TikTok-calibrated" in ps[0]["calibration"] and "TikTok-calibrated" not in ps[1]["calibration"]
+    assert len({p["duration_advice"] for p in ps}) == 3  # each platform's own length advice
+    r = client.post(f"/api/v1/history/{e['id']}/rescore", json={"caption": "new caption"})
+    e2 = client.get(f"/api/v1/history/{wait(client, r.json()['status_url'])['history_id']}").json()
+    assert [p["name"] for p in e2["platforms"]] == ["reels", "tiktok", "shorts"] and e2["platforms"][0]["hidden_frame"]
+    one = _analyzed(client, clip, "title.mp4", platform="shorts")
+    assert [p["name"] for p in one["platforms"]] == ["shorts"] and one["result"]["platform"] == "shorts"
+
+
 def test_cancel_a_queued_and_a_running_job(client, clips):
     """A queued job leaves the queue at once (its upload deleted); a running one stops at its next
     progress report; the queue positions and expected waits follow."""
@@ -276,8 +414,11 @@ def test_openapi_has_a_response_schema_for_every_endpoint(client):
                 missing.append(f"{method.upper()} {path}")
     assert not missing, missing
     schemas = doc["components"]["schemas"]
-    for name in ("JobAccepted", "JobStatus", "CompareResult", "HistoryEntry", "HistoryItem", "Health", "CaptionDrafts"):
+    for name in ("JobAccepted", "JobStatus", "CompareResult", "HistoryEntry", "HistoryItem", "Health", "CaptionDrafts",
+                 "FixOut", "FixRequest", "PlatformView"):
         assert schemas[name]["properties"], name
+    assert "fix" in schemas["JobStatus"]["properties"] and "score_after" in schemas["FixOut"]["properties"]
+    assert "/api/v1/history/{eid}/fix" in doc["paths"]
     assert "components" in schemas["Variant"]["properties"] and "reason" in schemas["Verdict"]["properties"]
 
 
@@ -481,6 +622,9 @@ def test_browser_desktop_and_phone(server):
         page.fill("#caption", "3 coffee tips nobody tells you ☕ Save this!")
         page.wait_for_selector("#capscore:has-text('Caption score')", timeout=60000)
         page.fill("#followers", "12000")
+        # the platform choice is on the form, Reels by default, "all" among the choices
+        assert page.locator("#platform").is_visible() and page.input_value("#platform") == "reels"
+        assert page.locator("#platform option[value=all]").count() == 1
         page.set_input_files("#file", str(talking))
         page.click("#go")
         page.wait_for_selector("#job .stage", timeout=30000)
@@ -488,14 +632,32 @@ def test_browser_desktop_and_phone(server):
         assert "analyze:" not in words and "decode" not in words and "Cancel" in words, words
         res = _check_result(page, url, "desktop")
         assert res["media"]["path"] == "bbaf2n.mpg"
+        # what the score means, the post effect, the account outlook, the platform and its calibration
+        assert "not your account" in page.inner_text("#score-meaning")
+        assert page.locator("#post-effect").is_visible() and "×" in page.inner_text("#post-effect")
+        assert "typical post of yours" in page.inner_text("#outlook")
+        assert "Instagram Reels" in page.inner_text("#result-platform") and res["platform"] == "reels"
+        assert page.locator("#calibration").is_visible() and "TikTok-calibrated" in page.inner_text("#calibration")
+        assert page.locator("#components tr[data-factor] .muted:has-text('neutral')").count() >= len(res["components"]) - 2
+        assert page.locator("#platforms .phone svg rect").count() >= 3  # the interface drawn over the cover
+        assert page.locator("#checks li").count() == len(res["checks"])
         # a second caption draft, scored as it is typed
         page.fill("#draft-1", "Wait for the end 👀 which word did he say? Comment below #grid")
         page.wait_for_selector("#drafts .draft:nth-child(2) .dscore", timeout=60000)
         assert page.locator("#drafts .dscore").count() == 2
         page.evaluate("(v => { v.preload = 'auto'; v.load(); })(document.querySelector('#video')); window.scrollTo(0, 0)")  # back to its poster
         page.wait_for_function("document.querySelector('#video').readyState >= 3", timeout=30000)
-        page.wait_for_timeout(300)
+        page.wait_for_timeout(1000)
         page.screenshot(path=str(SHOTS / "desktop_result.png"), full_page=True)
+        # "Download fixed version": a fix job with progress, then the download and the before/after
+        with page.expect_download(timeout=300000) as dl:
+            page.click("#fix-go")
+            page.wait_for_selector("#fix-res", timeout=300000)
+        assert dl.value.suggested_filename == "bbaf2n.fixed-reels.mp4"
+        assert "reframe" in page.inner_text("#fix-applied") and page.locator("#fix-factors tbody tr").count() >= 1
+        assert float(page.inner_text("#fix-after")) >= 0 and page.locator("#fix-download").is_visible()
+        page.locator("#fix-h").scroll_into_view_if_needed()
+        page.locator("#fix").screenshot(path=str(SHOTS / "desktop_fix.png"))
         # compare two drafts
         page.click("#tab-btn-compare")
         page.set_input_files("#cfiles", [str(talking), str(portrait)])
@@ -507,6 +669,7 @@ def test_browser_desktop_and_phone(server):
         n_factors = page.locator("#compare-table tbody tr").count()
         assert n_factors >= len(res["components"]) - 2 and page.locator("#compare-table thead th").count() == 3
         assert page.locator("#variants .variant").count() == 2
+        assert page.locator("#variants .veffect").count() == 2  # each draft's post effect with its range
         page.screenshot(path=str(SHOTS / "desktop_compare.png"), full_page=True)
         # history: the chart and the list; delete one
         page.click("#tab-btn-history")
@@ -530,15 +693,18 @@ def test_browser_desktop_and_phone(server):
             seen.append(page.evaluate("document.activeElement.id"))
             if seen[-1] == "go":
                 break
-        assert {"file", "caption", "followers", "go"} <= set(seen), seen
+        assert {"file", "caption", "followers", "platform", "go"} <= set(seen), seen
         assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
         page.set_input_files("#file", str(portrait))
+        page.select_option("#platform", "all")  # checked for every platform: the differences shown
+        page.focus("#go")
         page.keyboard.press("Enter")  # submits the form from the focused Analyze button
         _check_result(page, url, "phone")
         assert _no_horizontal_scroll(page)
+        assert page.locator("#platform-diffs").is_visible() and page.locator("#platforms .plat").count() == 3
         page.evaluate("(v => { v.preload = 'auto'; v.load(); })(document.querySelector('#video')); window.scrollTo(0, 0)")
         page.wait_for_function("document.querySelector('#video').readyState >= 3", timeout=30000)
-        page.wait_for_timeout(300)
+        page.wait_for_timeout(1000)
         page.screenshot(path=str(SHOTS / "phone_result.png"), full_page=True)
         # compare two history entries (no new analysis)
         page.click("#tab-btn-history")
@@ -555,5 +721,5 @@ def test_browser_desktop_and_phone(server):
         page.screenshot(path=str(SHOTS / "phone_history.png"), full_page=True)
         b.close()
     assert not errors, errors
-    for name in ("desktop_result", "desktop_compare", "phone_result", "phone_compare"):
+    for name in ("desktop_result", "desktop_compare", "desktop_fix", "phone_result", "phone_compare"):
         assert (SHOTS / f"{name}.png").stat().st_size > 10000

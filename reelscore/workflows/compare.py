@@ -19,10 +19,13 @@ from ..schema import Analysis, Interval
 
 # Two scores of the same video differ by up to this much when it is only re-encoded (H.264 CRF 18,
 # 24, 30 vs the original) or re-scored: the 95th percentile of |score difference| over 14 real clips
-# x 6 pairs of versions (84 pairs; median 0.3, 90th pct 1.74, max 4.2; re-scoring the same file: 0.0).
-# Measured by bench/compare_noise.py, result in bench/results/compare_noise.json ("threshold_points").
-# Re-run the bench when the score's definition changes.
-NOISE_POINTS = 2.1
+# x 6 pairs of versions (84 pairs; median 0.6, 90th pct 2.7, 95th 2.9, max 5.4; re-scoring the same file:
+# 0.0), measured on the score that judges the post (schema 2.0: the percentile of the post effect), with
+# one caption and follower count. The largest moves come from face detection flipping on a re-encode
+# (faces: 95th pct 6.0 points) and from the format/technical factors reading the re-encoded stream.
+# In post-effect terms: 95th pct 0.034 log10 views (x1.08). Measured by bench/compare_noise.py, result
+# in bench/results/compare_noise.json ("threshold_points"). Re-run the bench when the score changes.
+NOISE_POINTS = 3.0
 MARKED = 3  # at most this many factors are marked as "largest differences"
 MIN_MARKED_POINTS = 0.5  # a factor differing by less than this is never marked
 

@@ -37,7 +37,18 @@ STAGE_WORDS = {
     "analyze:exposure": "Checking exposure", "analyze:color": "Checking colour", "analyze:technical": "Checking the format",
     "analyze:format": "Checking the format", "analyze:hook": "Looking at the opening", "analyze:loop": "Checking the loop",
     "analyze:caption": "Reading the caption", "analyze:vivit": "Running your trained model",
+    # a fix job (reelscore fix): its stages "analyze", "loudness", "render", "reanalyze"
+    "fix:analyze": "Measuring loudness, the opening and the framing", "fix:loudness": "Normalising the loudness",
+    "fix:render": "Rendering the fixed video", "fix:reanalyze": "Checking the result",
 }
+# share of a fix job's time per stage (measured on 2 cores: the analyses are cached or short, the render dominates)
+FIX_SHARES = {"analyze": (0.0, 0.3), "loudness": (0.3, 0.35), "render": (0.35, 0.8), "reanalyze": (0.8, 1.0)}
+
+
+def fix_overall(stage: str, frac: float) -> float:
+    """A fix job's progress (0-1) from `reelscore.workflows.fix.fix`'s stage and fraction."""
+    lo, hi = FIX_SHARES.get(stage, (0.0, 0.0))
+    return round(lo + (hi - lo) * min(max(float(frac), 0.0), 1.0), 4)
 
 
 def plain(stage: str) -> str:
@@ -99,7 +110,7 @@ class JobQueue:
         self.rate: dict[str, float] = {}  # kind -> seconds of work per unit, learned
         # until a job of the kind finished: s per second of video (a warm 2-core machine), and the
         # start-up warm-up (loading every model: 10-40 s on 2 cores)
-        self.default_rate = {"warmup": 8.0}
+        self.default_rate = {"warmup": 8.0, "fix": 2.0}
         self.fallback_rate = 0.5
         self._threads = [threading.Thread(target=self._work, name=f"reelscore-job-{i}", daemon=True)
                          for i in range(max(1, workers))]

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ...schema import Analysis, Interval
 from ...workflows.compare import CompareResult, PostEffect
+from ...workflows.fix import FixResult
 
 
 class PlatformOption(BaseModel):
@@ -53,6 +54,8 @@ class JobStatus(BaseModel):
     entry_url: str | None = None
     # what a compare job made
     compare: CompareResult | None = None
+    # what a fix job made
+    fix: "FixOut | None" = None
 
 
 class HistoryItem(BaseModel):
@@ -104,6 +107,65 @@ class MediaOut(BaseModel):
     original_playable: bool = Field(description="False: the url serves an H.264 copy made for the browser")
 
 
+class FixRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    platform: str | None = Field(None, description="reels, tiktok or shorts (default: the platform the entry was "
+                                 "analyzed for)")
+    only: list[str] | None = Field(None, description="fixes to consider, any of loudness, trim, reframe, export, "
+                                   "cover (default: all that the analysis finds worth points)")
+    cover_first: bool = Field(False, description="also show the cover frame as the video's first frame")
+
+
+class FixOut(FixResult):
+    """A fixed copy of a history entry's video (`reelscore fix` run by the server): the score before and
+    after, what was applied and what not (and why), the factors that changed, and where to download
+    the file and its cover. `input`, `output` and `cover` hold file names, never paths on the server."""
+
+    entry_id: str
+    fix_id: str
+    created: float = Field(description="Unix time")
+    video_url: str | None = Field(None, description="the fixed MP4 (None when nothing needed fixing)")
+    cover_url: str | None = Field(None, description="the cover JPEG written with it")
+
+
+class OverlayBox(BaseModel):
+    name: str
+    box: list[float] = Field(description="x, y, w, h as fractions of a 9:16 screen, origin top-left")
+
+
+class HiddenItem(BaseModel):
+    t: float
+    box: list[float] = Field(description="x, y, w, h as fractions of the 9:16 screen")
+    kind: str = Field(description="text or face")
+    overlay: str | None = None
+    covered: float | None = Field(None, description="fraction of the box under the overlay")
+    move: str = ""
+    text: str | None = None
+
+
+class PlatformView(BaseModel):
+    """One platform an entry was checked for: its interface (to draw over the cover and the frame where
+    something is hidden), what it hides and its rules for this upload."""
+
+    name: str
+    label: str
+    primary: bool = Field(description="the result's platform (the score's checks and advice follow it)")
+    overlays: list[OverlayBox]
+    grid_crop: list[float] | None = Field(None, description="the profile grid's crop of the cover, on the 9:16 screen")
+    grid_aspect: float | None = None
+    hidden: list[HiddenItem] = Field(default_factory=list)
+    text_hidden: bool | None = None
+    face_hidden: bool | None = None
+    cover_cut: list[dict[str, Any]] = Field(default_factory=list, description="cover text/faces the grid crop cuts")
+    hidden_frame: Picture | None = Field(None, description="the first frame where its interface hides something")
+    duration_case: str | None = None
+    duration_advice: str | None = None
+    caption: list[str] = Field(default_factory=list, description="caption and hashtag limits broken")
+    loudness_lufs: float
+    true_peak_dbtp: float
+    calibration: str = Field(description="which platform's data the predicted numbers rest on")
+
+
 class HistoryEntry(BaseModel):
     id: str
     created: float
@@ -118,6 +180,10 @@ class HistoryEntry(BaseModel):
     frames: list[Picture] = Field(default_factory=list)
     cover: Picture | None = None
     report_url: str
+    screen_aspect: float | None = Field(None, description="the video's width/height (how it sits on a 9:16 screen)")
+    platforms: list[PlatformView] = Field(default_factory=list, description="the platform(s) it was checked for, the "
+                                          "result's first; several when analyzed with platform=all")
+    fixes: list[FixOut] = Field(default_factory=list, description="fixed copies made of this video, newest first")
 
 
 class Deleted(BaseModel):
@@ -193,3 +259,6 @@ class CompareHistoryRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     ids: list[str] = Field(min_length=2, max_length=10, description="2-10 history entry ids")
     names: list[str] | None = Field(None, description="names to show (default: the file names)")
+
+
+JobStatus.model_rebuild()

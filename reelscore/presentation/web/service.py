@@ -6,6 +6,7 @@ Routers receive it with `Depends(services)`; nothing here lives in module state.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tempfile
 import threading
@@ -20,10 +21,13 @@ from fastapi import HTTPException, Request, UploadFile
 from ...errors import InputError, OptionError, ReelscoreError, display
 from ...schema import Account
 from ...workflows.history import History
-from .jobs import JobQueue, overall
+from .jobs import JobQueue, fix_overall, overall
 
 CHUNK = 1 << 20
-PICTURE = "frame-{ms}.jpg", "cover-{ms}.jpg"
+PICTURE = "frame-{ms}.jpg", "cover-{ms}.jpg", "hidden-{ms}.jpg"
+PICTURE_NAME = re.compile(r"(frame|cover|hidden)-\d{1,9}\.jpg")
+# a fixed copy of an entry's video: the MP4, its cover and its result (FixOut as JSON), one set per platform
+FIXED_NAME = re.compile(r"fixed-(reels|tiktok|shorts)-([0-9a-f]{8})(\.mp4|\.cover\.jpg)")
 
 
 def fail(status: int, msg: str, headers: dict | None = None):
@@ -100,14 +104,26 @@ class Services:
         return out
 
     def platform_kw(self, platform: str | None) -> dict:
+        """platform: one of the platforms, or "all" (checked for every one; the first is the result's)."""
         if not platform:
             return {}
         names = [p["name"] for p in self.platforms()]
         if not names:
             fail(422, "platform: this version judges for one default platform only")
-        if platform not in names:
-            fail(422, f"platform: one of {', '.join(names)}, got {platform!r}")
+        if platform != "all" and platform not in names:
+            fail(422, f"platform: one of {', '.join(names)} or all, got {platform!r}")
         return {"platform": platform}
+
+    @staticmethod
+    def stored_platform_kw(entry: dict) -> dict:
+        """The platform(s) an entry was analyzed for, to re-score it the same way."""
+        res = entry.get("result") or {}
+        sz = ((res.get("signals") or {}).get("safe_zones") or {}).get("values") or {}
+        names = list(sz.get("by_platform") or {})
+        first = res.get("platform")
+        if first and len(names) > 1:
+            return {"platform": [first] + [n for n in names if n != first]}
+        return {"platform": first} if first else {}
 
     async def save_upload(self, f: UploadFile) -> tuple[Path, float]:
         """The upload stored under a generated name and checked by content; (path, seconds of video)."""
@@ -230,6 +246,8 @@ class Services:
                     atomic_write(assets / PICTURE[0].format(ms=round(t * 1000)), jpg, "history folder")
                 if cover is not None:
                     atomic_write(assets / PICTURE[1].format(ms=round(a.best_frame.t * 1000)), cover, "history folder")
+                for t, jpg in hidden_pictures(a, media):  # where a platform's interface hides text or a face
+                    atomic_write(assets / PICTURE[2].format(ms=round(t * 1000)), jpg, "history folder")
             step("probe", 0.0)
             a = analyze(path, caption=caption, account=account, progress=step,
                         on_result=None if source is not None else on_result, **(platform_kw or {}))
@@ -251,7 +269,7 @@ class Services:
         if not src.is_dir():
             return
         dst.mkdir(parents=True, exist_ok=True)
-        for p in list(src.glob("frame-*.jpg")) + list(src.glob("cover-*.jpg")) + list(src.glob("preview.mp4")):
+        for p in [*src.glob("frame-*.jpg"), *src.glob("cover-*.jpg"), *src.glob("hidden-*.jpg"), *src.glob("preview.mp4")]:
             shutil.copyfile(p, dst / p.name)
 
     def warmup(self, analyze=None):
@@ -291,15 +309,19 @@ class Services:
     def entry_view(self, eid: str) -> dict:
         from ...workflows.report import band
         from .preview import browser_playable
-        from .view import pictures, timeline
+        from .view import hidden_frames, pictures, platform_views, screen_aspect, timeline
 
         e = self.entry(eid)
         res = e["result"]
         media = res.get("media") or {}
         best = (res.get("best_frame") or {}).get("t")
-        frames, cover = pictures(self.history.assets_dir(eid), f"/api/v1/history/{eid}/pictures", best)
+        assets = self.history.assets_dir(eid)
+        frames, cover = pictures(assets, f"/api/v1/history/{eid}/pictures", best)
+        hidden = hidden_frames(assets, f"/api/v1/history/{eid}/pictures")
         kept = bool(e.get("media_path")) and Path(e["media_path"]).is_file()
         return {
+            "screen_aspect": screen_aspect(res), "platforms": platform_views(res, hidden),
+            "fixes": self.fixes(eid),
             "id": e["id"], "created": e["created"], "filename": e["filename"], "caption": e["caption"],
             "score": e["score"], "band": band(e["score"]) if e["score"] is not None else None,
             "account": e.get("account"), "result": res,
@@ -341,9 +363,7 @@ class Services:
         return out, "video/mp4"
 
     def picture(self, eid: str, name: str) -> Path:
-        import re
-
-        if not re.fullmatch(r"(frame|cover)-\d{1,9}\.jpg", name):
+        if not PICTURE_NAME.fullmatch(name):
             fail(404, f"no picture {name}")
         p = self.history.assets_dir(self.entry(eid)["id"]) / name
         if not p.is_file():
@@ -368,9 +388,109 @@ class Services:
         covers = list(assets.glob("cover-*.jpg"))
         if a.media is not None:
             a.media.path = e["filename"]
+        sz = a.signals.get("safe_zones")
+        first = (sz.values.get("hidden") or [None])[0] if sz is not None else None
+        hid = assets / PICTURE[2].format(ms=round(first["t"] * 1000)) if first else None
         rp.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(rp, render(a, frames or None, covers[0].read_bytes() if covers and a.best_frame else None))
+        atomic_write(rp, render(a, frames or None, covers[0].read_bytes() if covers and a.best_frame else None,
+                                (first["t"], hid.read_bytes()) if hid is not None and hid.is_file() else None))
         return rp
+
+    # ---- a fixed copy of an entry's video (reelscore fix as a job)
+    def fix_job(self, eid: str, platform: str | None, only: list[str] | None, cover_first: bool = False) -> dict:
+        """Queue `reelscore fix` on the entry's stored upload; refuses at once what fix refuses (an image,
+        a loudness-only fix without sound, unknown fix names) with a one-line 4xx."""
+        from ...platforms import PLATFORMS
+        from ...workflows.fix import parse_only
+
+        e = self.entry(eid)
+        res = e["result"]
+        media = res.get("media") or {}
+        name = e["filename"]
+        if media.get("kind") == "image":
+            fail(422, f"{name}: is an image; reelscore fix works on videos")
+        if not e.get("media_path") or not Path(e["media_path"]).is_file():
+            fail(409, f"{eid}: its media was not kept; upload it again")
+        plat = platform or res.get("platform") or "reels"
+        if plat not in PLATFORMS:
+            fail(422, f"platform: a fix is made for one of {', '.join(PLATFORMS)}, got {plat!r}")
+        try:
+            names = parse_only(only)
+        except OptionError as err:
+            fail(422, str(err).replace("--only", "only", 1))
+        if names == {"loudness"} and not media.get("has_audio"):
+            fail(422, f"only loudness: {name} has no audio track to normalise")
+        acct = self.stored_account(e, None)
+        fid = uuid.uuid4().hex[:8]
+        out = self.history.assets_dir(eid) / f"fixed-{plat}-{fid}.mp4"
+        seconds = min(max(float(media.get("duration_s") or 1.0), 1.0), 180.0)
+        return self.queue("fix", self._fix_run(e, plat, only, cover_first, acct, out, fid), seconds,
+                          cleanup=lambda: self._drop_fix(out))
+
+    def _fix_run(self, e: dict, plat: str, only, cover_first: bool, acct: Account, out: Path, fid: str):
+        from ...outputs import atomic_write
+        from ...workflows.fix import fix
+        from .models import FixOut
+
+        eid, src, name = e["id"], e["media_path"], e["filename"]
+
+        def run(progress):
+            def step(stage: str, frac: float):
+                progress(f"fix:{stage}", fix_overall(stage, frac))
+            step("analyze", 0.0)
+            try:
+                r = fix(src, out, platform=plat, only=only, cover_first=cover_first, caption=e.get("caption"),
+                        account=acct, progress=step)
+            except ReelscoreError as err:  # the same one line, with the uploader's names, not server paths
+                raise OptionError(str(err).replace(str(out), out.name).replace(display(src), name)
+                                  .replace(str(src), name).replace("--out ", "")) from None
+            stem = Path(name).stem or "video"
+            d = r.model_dump()
+            d.update(input=name, output=f"{stem}.fixed-{plat}.mp4" if r.output else None,
+                     cover=f"{stem}.fixed-{plat}.cover.jpg" if r.cover else None)
+            base = f"/api/v1/history/{eid}/fixed/"
+            fo = FixOut(**d, entry_id=eid, fix_id=fid, created=time.time(),
+                        video_url=base + out.name if r.output else None,
+                        cover_url=base + out.stem + ".cover.jpg" if r.cover else None)
+            atomic_write(out.with_suffix(".json"), fo.model_dump_json(indent=1), "history folder")
+            for old in out.parent.glob(f"fixed-{plat}-*.json"):  # per platform: the newest fixed file is kept
+                if old.name != out.with_suffix(".json").name and (r.output or not old.with_suffix(".mp4").is_file()):
+                    self._drop_fix(old.with_suffix(".mp4"))
+            return {"fix": fo}
+        return run
+
+    @staticmethod
+    def _drop_fix(out: Path):
+        for p in (out, out.with_name(out.stem + ".cover.jpg"), out.with_suffix(".json")):
+            p.unlink(missing_ok=True)
+
+    def fixes(self, eid: str) -> list[dict]:
+        """The fixed copies kept for an entry, newest first."""
+        from .models import FixOut
+
+        out = []
+        for p in self.history.assets_dir(eid).glob("fixed-*-*.json"):
+            try:
+                fo = FixOut.model_validate_json(p.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue  # written by another version: not offered
+            if fo.video_url is None or p.with_suffix(".mp4").is_file():
+                out.append(fo)
+        return sorted(out, key=lambda f: -f.created)
+
+    def fixed_file(self, eid: str, name: str) -> tuple[Path, str, str]:
+        """(path, media type, download name) of a fixed copy or its cover."""
+        m = FIXED_NAME.fullmatch(name)
+        if m is None:
+            fail(404, f"no fixed file {name}")
+        e = self.entry(eid)
+        p = self.history.assets_dir(e["id"]) / name
+        if not p.is_file():
+            fail(404, f"no fixed file {name} (made again or deleted since)")
+        stem = Path(e["filename"]).stem or "video"
+        video = m.group(3) == ".mp4"
+        return (p, "video/mp4" if video else "image/jpeg",
+                f"{stem}.fixed-{m.group(1)}" + (".mp4" if video else ".cover.jpg"))
 
     # ---- caption drafts (fast: the video's signals come from the cache)
     def caption_drafts(self, eid: str, captions: list[str], followers: float | None) -> dict:
@@ -386,7 +506,7 @@ class Services:
         drafts = []
         for cap in captions:
             try:
-                a = analyze(e["media_path"], caption=cap or None, account=acct)
+                a = analyze(e["media_path"], caption=cap or None, account=acct, **self.stored_platform_kw(e))
             except ReelscoreError as err:
                 fail(422, str(err))
             comp = a.component("caption")
@@ -408,6 +528,32 @@ class Services:
         tie = len(order) > 1 and drafts[order[0]]["score"] - drafts[order[1]]["score"] <= NOISE_POINTS
         return {"entry_id": eid, "drafts": drafts, "best": order[0], "tie": tie, "noise_points": NOISE_POINTS,
                 "seconds": round(time.perf_counter() - t0, 3)}
+
+
+def hidden_pictures(a, media) -> list[tuple[float, bytes]]:
+    """JPEGs of the first frame each checked platform's interface hides text or a face in (one per time)."""
+    import io
+
+    from PIL import Image
+
+    from ...workflows.report import frame_at
+
+    sz = a.signals.get("safe_zones")
+    if sz is None or media is None:
+        return []
+    times = []
+    for r in [sz.values] + list((sz.values.get("by_platform") or {}).values()):
+        hid = r.get("hidden") or []
+        if hid and all(abs(hid[0]["t"] - t) > 1e-3 for t in times):
+            times.append(float(hid[0]["t"]))
+    out = []
+    for t in times:
+        im = Image.fromarray(frame_at(media, t))
+        im.thumbnail((540, 960))
+        b = io.BytesIO()
+        im.save(b, "JPEG", quality=85)
+        out.append((t, b.getvalue()))
+    return out
 
 
 def _mime(media: dict) -> str:

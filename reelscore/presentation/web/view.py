@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .models import Mark, Picture, Span, Timeline
+from .models import HiddenItem, Mark, OverlayBox, Picture, PlatformView, Span, Timeline
 
 HOOK_S = 3.0  # the opening window (the hook analyzer's and the scoring's "first 3 s")
 QUIET_LUFS = -50.0  # a 3 s short-term loudness window this quiet counts as silent
@@ -82,3 +82,62 @@ def pictures(assets: Path, url_base: str, best_t: float | None) -> tuple[list[Pi
     for p in assets.glob("cover-*.jpg"):
         cover = Picture(t=int(p.stem.split("-")[1]) / 1000, url=f"{url_base}/{p.name}", cover=True)
     return frames, cover
+
+
+def hidden_frames(assets: Path, url_base: str) -> dict[float, Picture]:
+    """The entry's frames where a platform's interface hides something (`hidden-<ms>.jpg`), by time."""
+    out = {}
+    if assets.is_dir():
+        for p in assets.glob("hidden-*.jpg"):
+            t = int(p.stem.split("-")[1]) / 1000
+            out[t] = Picture(t=t, url=f"{url_base}/{p.name}")
+    return out
+
+
+def screen_aspect(result: dict) -> float | None:
+    media = result.get("media") or {}
+    w, h = media.get("width"), media.get("height")
+    return round(w / h, 5) if w and h else None
+
+
+def platform_views(result: dict, hidden: dict[float, Picture]) -> list[PlatformView]:
+    """Each platform the result was checked for (the result's first): its overlays, what they hide, the
+    cover's grid crop, and its rules for this upload (length, caption, loudness), from the stored
+    `safe_zones` signal and the platform profiles."""
+    from ...pipeline import calibration_note
+    from ...platforms import PLATFORMS, get_profile
+    from ...scoring.platform_rules import compare_platforms
+    from ...scoring.safe_zones import to_screen
+
+    primary = result.get("platform")
+    if primary not in PLATFORMS:
+        return []
+    sz = _sig(result, "safe_zones")
+    values = sz["values"] if sz else {}
+    by = values.get("by_platform") or {}
+    names = [primary] + [n for n in by if n != primary and n in PLATFORMS]
+    media = result.get("media") or {}
+    dur = float(media.get("analyzed_s") or media.get("duration_s") or 0.0) if media.get("kind") == "video" else None
+    model = (result.get("engagement") or {}).get("model")
+    try:
+        rules = compare_platforms(names, dur, result.get("caption"), values or None)
+    except Exception:  # noqa: BLE001 - a profile this version cannot read: no platform view, the rest stands
+        return []
+    aspect = screen_aspect(result)
+    out = []
+    for n in names:
+        prof, r = get_profile(n), rules[n]
+        cover = (by.get(n) or {}).get("cover") or (values.get("cover") if n == primary else None)
+        items = [HiddenItem(**{k: h.get(k) for k in ("t", "box", "kind", "overlay", "covered", "text")},
+                            move=h.get("move") or "") for h in r["hidden"]]
+        first = items[0].t if items else None
+        pic = next((p for t, p in hidden.items() if first is not None and abs(t - first) < 1e-3), None)
+        out.append(PlatformView(
+            name=n, label=prof.label, primary=n == primary,
+            overlays=[OverlayBox(name=o.name, box=list(o.box)) for o in prof.overlays],
+            grid_crop=[round(v, 4) for v in to_screen(cover["crop"], aspect)] if cover and cover.get("crop") else None,
+            grid_aspect=prof.grid_crop_aspect, hidden=items, text_hidden=r["text_hidden"], face_hidden=r["face_hidden"],
+            cover_cut=r["cover_cut"], hidden_frame=pic, duration_case=r["duration_case"],
+            duration_advice=r["duration_advice"], caption=r["caption"], loudness_lufs=r["loudness_lufs"],
+            true_peak_dbtp=r["true_peak_dbtp"], calibration=calibration_note(n, model)))
+    return out

@@ -1,5 +1,6 @@
 """History: every analysis kept; list, open (with its pictures, timeline and playable video), the
-report, re-score with another caption, caption drafts scored side by side, delete."""
+report, re-score with another caption, caption drafts scored side by side, a fixed copy of the video
+(`reelscore fix` as a job) to download, delete."""
 from __future__ import annotations
 
 import uuid
@@ -8,7 +9,8 @@ from pathlib import Path
 from fastapi import APIRouter, Depends
 from fastapi.responses import FileResponse, HTMLResponse
 
-from ..models import CaptionDrafts, CaptionDraftsRequest, Deleted, HistoryEntry, HistoryItem, JobAccepted, RescoreRequest
+from ..models import (CaptionDrafts, CaptionDraftsRequest, Deleted, FixRequest, HistoryEntry, HistoryItem, JobAccepted,
+                      RescoreRequest)
 from ..service import Services, fail, services
 
 router = APIRouter(prefix="/history", tags=["history"])
@@ -57,7 +59,8 @@ def history_rescore(eid: str, body: RescoreRequest, svc: Services = Depends(serv
         fail(409, f"{eid}: its media was not kept; upload it again")
     acct = svc.stored_account(e, body.followers)
     new = uuid.uuid4().hex[:16]
-    fn = svc.analysis(Path(e["media_path"]), e["filename"], body.caption, acct, True, source=e, eid=new)
+    fn = svc.analysis(Path(e["media_path"]), e["filename"], body.caption, acct, True, svc.stored_platform_kw(e),
+                      source=e, eid=new)
     return svc.queue("rescore", fn, 1.0, cleanup=svc.discard(None, new))
 
 
@@ -65,6 +68,25 @@ def history_rescore(eid: str, body: RescoreRequest, svc: Services = Depends(serv
 def history_captions(eid: str, body: CaptionDraftsRequest, svc: Services = Depends(services)):
     """Score 1-6 caption drafts with this entry's video, side by side (nothing is saved; fast)."""
     return svc.caption_drafts(eid, body.captions, body.followers)
+
+
+@router.post("/{eid}/fix", status_code=202, response_model=JobAccepted)
+def history_fix(eid: str, body: FixRequest | None = None, svc: Services = Depends(services)):
+    """Make a fixed copy of the entry's video (loudness, dead opening, 9:16 framing, export settings, cover;
+    each only where the analysis finds it worth points), as a job. The finished job carries `fix`: the
+    score before and after, what was applied and skipped (and why), the changed factors, and the
+    download URLs. An image, or a loudness-only fix of a video without sound, is refused at once (422)."""
+    body = body or FixRequest()
+    return svc.fix_job(eid, body.platform, body.only, body.cover_first)
+
+
+@router.get("/{eid}/fixed/{name}", response_class=FileResponse,
+            responses={200: {"content": {"video/mp4": {"schema": {"type": "string", "format": "binary"}},
+                                         "image/jpeg": {"schema": {"type": "string", "format": "binary"}}},
+                             "description": "the fixed MP4 or its cover, as a download (byte ranges supported)"}})
+def history_fixed(eid: str, name: str, svc: Services = Depends(services)):
+    path, mime, download = svc.fixed_file(eid, name)
+    return FileResponse(path, media_type=mime, filename=download)
 
 
 @router.delete("/{eid}", response_model=Deleted)

@@ -11,4 +11,6 @@ router = APIRouter(include_in_schema=False)
 def page(request: Request):
     from .... import __version__
 
-    return request.app.state.templates.TemplateResponse(request, "index.html", {"version": __version__})
+    platforms = request.app.state.services.platforms()  # the choice is in the page from the start
+    return request.app.state.templates.TemplateResponse(request, "index.html",
+                                                        {"version": __version__, "platforms": platforms})

@@ -5,8 +5,9 @@
 
 const $ = (id) => document.getElementById(id);
 const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]));
-const num = (x, d = 1) => (x === null || x === undefined || Number.isNaN(x)) ? "" : Number(x).toFixed(d);
-const signed = (x, d = 1) => (x === null || x === undefined) ? "n/a" : (x >= 0 ? "+" : "−") + Math.abs(x).toFixed(d);
+const num = (x, d = 1) => (x === null || x === undefined || Number.isNaN(x)) ? "" : (Math.abs(x) < 0.5 * 10 ** -d ? 0 : Number(x)).toFixed(d);
+const signed = (x, d = 1) => (x === null || x === undefined) ? "n/a" : Math.abs(x) < 0.5 * 10 ** -d ? (0).toFixed(d) :
+  (x >= 0 ? "+" : "−") + Math.abs(x).toFixed(d);
 const cls = (x) => x === null || x === undefined || Math.abs(x) < 0.05 ? "zero" : x > 0 ? "pos" : "neg";
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -108,7 +109,7 @@ $("analyze-form").addEventListener("submit", async (ev) => {
   f.append("file", file);
   if ($("caption").value) f.append("caption", $("caption").value);
   accountFields(f);
-  if (!$("platform-field").hidden && $("platform").value) f.append("platform", $("platform").value);
+  if ($("platform") && $("platform").value) f.append("platform", $("platform").value);
   $("go").disabled = true;
   try {
     const acc = await api("/api/v1/analyze", {method: "POST", body: f});
@@ -147,27 +148,39 @@ async function openEntry(id) {
 function renderEntry(e) {
   const r = e.result;
   // phone: in this order; wide screens: the video in a column of its own that stays in view
-  $("result").innerHTML = '<div class="layout">' + scoreBlock(e) + mediaBlock(e) + numbersBlock(r) + suggestionsBlock(r) +
-    contribBlock(r) + factorsBlock(r) + framesBlock(e) + captionsBlock(e) + moreBlock(e) + "</div>";
+  $("result").innerHTML = '<div class="layout">' + scoreBlock(e) + mediaBlock(e) + numbersBlock(e) + suggestionsBlock(r) +
+    checksBlock(r) + fixBlock(e) + contribBlock(r) + factorsBlock(r) + platformBlock(e) + framesBlock(e) + captionsBlock(e) +
+    moreBlock(e) + "</div>";
   wireResult(e);
 }
+
+const PLATFORM_LABEL = {reels: "Instagram Reels", tiktok: "TikTok", shorts: "YouTube Shorts"};
+const platformLabel = (name) => PLATFORM_LABEL[name] || name;
 
 function scoreBlock(e) {
   const r = e.result, m = r.media || {};
   let h = '<section class="card" aria-labelledby="score-h"><h2 id="score-h" tabindex="-1">Virality Score</h2>' +
     '<div class="scorecard"><div class="score-big"><span id="score">' + num(r.score, 0) + "</span><small>/100</small></div>" +
     '<div class="band" id="band">' + esc(e.band || "") + "</div></div>";
+  // what the number means, in words: it judges the post, not the account
+  h += '<p class="meaning" id="score-meaning">It judges <b>this post</b> (the video, its sound, the caption and the length), ' +
+    "not your account: the same post gets the same score at any follower count. 50 = a typical post; this one is predicted " +
+    "to do better than " + num(r.score, 0) + " % of typical real posts.</p>";
   const pe = r.post_effect;
   if (pe && pe.multiplier) {
     const mm = pe.multiplier;
     h += '<p class="effect" id="post-effect">This post vs your typical post: <b>×' + num(mm.p50, 2) + "</b> the views " +
       '<span class="muted">(80 % range ×' + num(mm.p10, 2) + " – ×" + num(mm.p90, 2) + ")</span></p>";
   }
-  h += '<p class="def">' + esc(r.score_definition) + "</p>";
+  if (r.platform) {
+    const others = (e.platforms || []).filter((p) => !p.primary).map((p) => p.label);
+    h += '<p class="plat-line" id="result-platform">Checked for <b>' + esc(platformLabel(r.platform)) + "</b>" +
+      (others.length ? " (also " + esc(others.join(" and ")) + ": see “On each platform”)" : "") + "</p>";
+  }
+  h += '<details class="def"><summary>Exactly what the score is</summary><p>' + esc(r.score_definition) + "</p></details>";
   const meta = [esc(e.filename)];
   if (m.width) meta.push(m.width + "×" + m.height);
   if (m.kind === "video") meta.push(num(m.duration_s) + " s");
-  if (r.platform) meta.push(esc(r.platform));
   h += '<p class="muted small">' + meta.join(" · ") + (r.caption ? "<br>Caption: “" + esc(r.caption) + "”" : "<br>No caption") + "</p>";
   return h + "</section>";
 }
@@ -267,32 +280,43 @@ function wireResult(e) {
   }
   for (const b of $("result").querySelectorAll("[data-seek]")) b.addEventListener("click", () => seek(b.dataset.seek));
   wireDrafts(e);
+  wireFix(e);
 }
 
-function numbersBlock(r) {
-  const eng = r.engagement;
+function numbersBlock(e) {
+  const r = e.result, eng = r.engagement;
   if (!eng) return "";
   const kinds = ["views", "likes", "comments", "shares", "saves"];
   const out = r.outlook || null;
   const all = kinds.flatMap((k) => [eng[k]?.p10, eng[k]?.p90, out?.[k]?.p50]).filter((x) => x > 0);
   const lo = Math.log10(Math.max(1, Math.min(...all))), hi = Math.log10(Math.max(...all) + 1);
   const pos = (x) => Math.min(100, Math.max(0, 100 * (Math.log10(Math.max(1, x)) - lo) / Math.max(hi - lo, 1e-6))).toFixed(1);
-  let h = '<section class="card numbers" aria-labelledby="num-h"><h2 id="num-h">Predicted numbers</h2>' +
-    '<table class="stack" id="numbers"><thead><tr><th>this post</th><th class="num">likely</th><th class="num">80 % range</th>' +
+  let h = '<section class="card numbers" aria-labelledby="num-h"><h2 id="num-h">Predicted numbers</h2>';
+  if (out && out.views) {
+    const pe = r.post_effect && r.post_effect.multiplier;
+    h += '<p id="outlook">Your account’s outlook: a typical post of yours gets about <b>' + count(out.views.p50) + " views</b> " +
+      '<span class="muted">(80 %: ' + count(out.views.p10) + " – " + count(out.views.p90) + ")</span>" +
+      (pe ? "; this post ×" + num(pe.p50, 2) + " → about <b>" + count(eng.views.p50) + "</b>." : ".") +
+      ' <span class="muted small">The account shapes these numbers, not the score.</span></p>';
+  }
+  h += '<table class="stack" id="numbers"><thead><tr><th>this post</th><th class="num">likely</th><th class="num">80 % range</th>' +
     (out ? '<th class="num">typical post of yours</th>' : "") + '<th class="wide">range (log scale)</th></tr></thead><tbody>';
   for (const k of kinds) {
     const iv = eng[k];
     if (!iv) continue;
     h += "<tr><th scope=row>" + k + '</th><td class="num"><b>' + count(iv.p50) + '</b></td><td class="num">' + count(iv.p10) + " – " + count(iv.p90) + "</td>" +
-      (out ? '<td class="num">' + (out[k] ? count(out[k].p50) : "") + "</td>" : "") +
+      (out ? '<td class="num">' + (out[k] ? '<span class="only-narrow muted small">your typical post </span>' + count(out[k].p50) + ' <span class="muted small">(' + count(out[k].p10) + " – " + count(out[k].p90) + ")</span>" : "") + "</td>" : "") +
       '<td class="wide"><div class="bar" aria-hidden="true"><span style="left:' + pos(iv.p10) + "%;width:" + (pos(iv.p90) - pos(iv.p10)).toFixed(1) +
       '%"></span><b style="left:' + pos(iv.p50) + '%"></b></div></td></tr>';
   }
   h += "</tbody></table>";
-  const notes = [...(eng.notes || [])];
-  if (eng.typical_views) notes.unshift("A typical post of an account this size gets about " + count(eng.typical_views) + " views.");
-  if (out && out.calibration) notes.push(out.calibration);
+  // which platform's data the numbers rest on: said plainly, apart from the other notes
+  const prim = (e.platforms || []).find((p) => p.primary);
+  const calib = prim ? prim.calibration : (eng.notes || []).find((n) => /calibrated/.test(n));
+  const notes = (eng.notes || []).filter((n) => n !== calib);
+  if (eng.typical_views && !out) notes.unshift("A typical post of an account this size gets about " + count(eng.typical_views) + " views.");
   if (out && out.notes) notes.push(...out.notes);
+  if (calib) h += '<p class="calib" id="calibration">' + esc(calib) + "</p>";
   if (notes.length) h += '<ul class="small muted">' + notes.map((n) => "<li>" + esc(n) + "</li>").join("") + "</ul>";
   return h + "</section>";
 }
@@ -318,6 +342,15 @@ function suggestionsBlock(r) {
       '<span class="gain" title="predicted change of the score">' + signed(s.expected_gain) + "</span> " : "") + esc(s.message) +
       ' <span class="badge">' + esc(s.component) + "</span>" + (seekTimes(s).length ? "<br>" + seekTimes(s).slice(0, 4).map(chip).join("") : "") + "</li>").join("") +
     "</ol></section>";
+}
+
+function checksBlock(r) {
+  const cs = r.checks || [];
+  if (!cs.length) return "";
+  return '<section class="card" aria-labelledby="chk-h"><h2 id="chk-h">Worth a look</h2>' +
+    '<p class="small muted">Not established as problems and not scored: things to check yourself.</p><ul class="checks" id="checks">' +
+    cs.map((c) => "<li>" + esc(c.message) + ' <span class="badge">' + esc(c.component) + "</span>" +
+      (seekTimes(c).length ? "<br>" + seekTimes(c).slice(0, 4).map(chip).join("") : "") + "</li>").join("") + "</ul></section>";
 }
 
 function contribBlock(r) {
@@ -355,6 +388,187 @@ function factorsBlock(r) {
       (ev.length ? "<br>" + ev.map(chip).join("") : "") + "</td></tr>";
   }
   return h + "</tbody></table></section>";
+}
+
+// ---------- the platform: its interface drawn over the cover and the frame where something is hidden
+function phoneScreen(url, alt, p, aspect, opt = {}) {
+  // a 9:16 phone screen: the frame at full width (bars above and below a wider one, a taller one cut),
+  // the platform's overlays (grey), the profile grid's crop (dashed) and what they hide (red)
+  const fit = aspect && aspect < 9 / 16 - 0.01 ? "cover" : "contain";
+  const W = 90, H = 160, f = (x) => (+x).toFixed(2);
+  let s = "";
+  for (const o of p.overlays) {
+    const [x, y, w, h] = o.box, mx = (x + w / 2) * W, my = (y + h / 2) * H;
+    const turn = w < 0.5 ? ' transform="rotate(-90 ' + f(mx) + " " + f(my) + ')"' : "";
+    s += '<rect x="' + f(x * W) + '" y="' + f(y * H) + '" width="' + f(w * W) + '" height="' + f(h * H) +
+      '" fill="#000" fill-opacity=".42" stroke="#fff" stroke-opacity=".7" stroke-width=".3"><title>' + esc(o.name) + "</title></rect>" +
+      '<text x="' + f(mx) + '" y="' + f(my) + '" font-size="' + (w > 0.5 ? 4.2 : 3.6) + '" fill="#fff" text-anchor="middle" dominant-baseline="middle"' +
+      turn + ">" + esc(o.name) + "</text>";
+  }
+  if (opt.grid && p.grid_crop) {
+    const [x, y, w, h] = p.grid_crop;
+    s += '<rect x="' + f(x * W + 0.4) + '" y="' + f(y * H + 0.4) + '" width="' + f(w * W - 0.8) + '" height="' + f(h * H - 0.8) +
+      '" fill="none" stroke="#4ac0ff" stroke-width=".9" stroke-dasharray="3 1.6"/>' +
+      '<text x="' + f(x * W + 2) + '" y="' + f(y * H + 5) + '" font-size="3.6" fill="#4ac0ff">grid crop</text>';
+  }
+  if (opt.t !== undefined) {
+    for (const it of p.hidden.filter((x) => Math.abs(x.t - opt.t) < 1e-3)) {
+      const [x, y, w, h] = it.box;
+      s += '<rect class="hid" x="' + f(x * W) + '" y="' + f(y * H) + '" width="' + f(w * W) + '" height="' + f(h * H) +
+        '" fill="none" stroke="#ff4d4d" stroke-width="1.1"><title>' + esc(it.kind + (it.text ? " “" + it.text + "”" : "") + " under the " + it.overlay) + "</title></rect>";
+    }
+  }
+  return '<figure class="phone-fig"><div class="phone"><img src="' + esc(url) + '" alt="' + esc(alt) + '" style="object-fit:' + fit + '">' +
+    '<svg viewBox="0 0 ' + W + " " + H + '" preserveAspectRatio="none" aria-hidden="true">' + s + "</svg></div>" +
+    "<figcaption>" + esc(opt.caption || "") + "</figcaption></figure>";
+}
+
+const DURATION_WORDS = {under_recommended: "shorter than recommended",
+  over_recommended: "longer than recommended", over_max: "over its limit", under_min: "under its minimum"};
+
+function platformFacts(p, e) {
+  const li = [];
+  const kinds = {text: "Text", face: "A face"};
+  const seen = new Set();
+  for (const it of p.hidden) {
+    const key = it.kind + "|" + (it.text || "") + "|" + it.overlay;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const ts = p.hidden.filter((x) => x.kind + "|" + (x.text || "") + "|" + x.overlay === key).map((x) => x.t);
+    li.push('<li class="bad">' + esc(kinds[it.kind] || it.kind) + (it.text ? " “" + esc(it.text) + "”" : "") + " under the " + esc(it.overlay) +
+      (ts.length > 1 ? " (" + ts.length + " times)" : "") + ": " + esc(it.move) + "<br>" + chip({t: ts[0], note: ""}) + "</li>");
+    if (seen.size >= 4) break;
+  }
+  const sz = ((e.result.signals || {}).safe_zones || {}).values || {};
+  if (!p.hidden.length && (sz.text_checked || sz.faces_checked)) li.push("<li>Nothing on screen under its interface.</li>");
+  for (const c of p.cover_cut.slice(0, 2))
+    li.push('<li class="bad">The profile grid’s crop keeps ' + num(100 * c.inside, 0) + " % of the cover’s " + esc(c.kind) + (c.text ? " “" + esc(c.text) + "”" : "") + ".</li>");
+  if (p.duration_advice) li.push("<li>" + esc(p.duration_advice) + "</li>");
+  else li.push("<li>Length " + esc(p.duration_case ? DURATION_WORDS[p.duration_case] || p.duration_case : "in its recommended range") + ".</li>");
+  for (const c of p.caption) li.push('<li class="bad">' + esc(c) + "</li>");
+  li.push("<li>Loudness target " + num(p.loudness_lufs, 0) + " LUFS, true peak " + num(p.true_peak_dbtp, 0) + " dBTP.</li>");
+  return '<ul class="facts small">' + li.join("") + "</ul>";
+}
+
+const DURATION_SHORT = {under_recommended: "short", over_recommended: "long", over_max: "too long", under_min: "too short"};
+const SHORT_LABEL = {reels: "Reels", tiktok: "TikTok", shorts: "Shorts"};
+
+function platformDiffs(ps) {
+  // one row per rule, one column per platform (short words: it fits a phone); rows that differ are marked
+  const rows = [
+    ["Length", (p) => p.duration_case ? DURATION_SHORT[p.duration_case] || p.duration_case : "in range"],
+    ["Hidden", (p) => p.hidden.length ? [...new Set(p.hidden.map((x) => x.kind))].join(", ") + " " + secs(p.hidden[0].t) : "nothing"],
+    ["Grid crop", (p) => p.grid_crop ? (p.cover_cut.length ? "cuts " + p.cover_cut[0].kind : "fits") : "n/a"],
+    ["Caption", (p) => p.caption.length ? p.caption.length + " over" : "fits"],
+    ["Loudness", (p) => num(p.loudness_lufs, 0) + " LUFS"],
+  ];
+  return '<div class="table-wrap"><table id="platform-diffs" class="pdiff"><thead><tr><th>rule</th>' +
+    ps.map((p) => '<th title="' + esc(p.label) + '">' + esc(SHORT_LABEL[p.name] || p.label) + "</th>").join("") + "</tr></thead><tbody>" +
+    rows.map(([name, f]) => {
+      const cells = ps.map(f), differs = new Set(cells).size > 1;
+      return '<tr class="' + (differs ? "marked" : "") + '"><th scope="row">' + name + "</th>" + cells.map((c) => "<td>" + esc(c) + "</td>").join("") + "</tr>";
+    }).join("") + "</tbody></table></div>";
+}
+
+function platformBlock(e) {
+  const ps = e.platforms || [];
+  if (!ps.length) return "";
+  const multi = ps.length > 1, cover = e.cover;
+  let h = '<section class="card" aria-labelledby="plat-h" id="platforms"><h2 id="plat-h">' +
+    (multi ? "On each platform" : "On " + esc(ps[0].label)) + "</h2>";
+  if (multi) h += '<p class="small muted">The same upload checked for each platform (★ = where they differ). ' +
+    "The score and its advice follow " + esc(ps[0].label) + ".</p>" + platformDiffs(ps);
+  h += '<div class="plats' + (multi ? " multi" : "") + '">';
+  for (const p of ps) {
+    h += '<div class="plat" data-platform="' + esc(p.name) + '">' + (multi ? "<h3>" + esc(p.label) + (p.primary ? ' <span class="badge">the score’s</span>' : "") + "</h3>" : "") +
+      '<div class="screens">';
+    if (cover) h += phoneScreen(cover.url, "Suggested cover under the " + p.label + " interface", p, e.screen_aspect,
+      {grid: true, caption: "Cover (" + secs(cover.t) + ") with " + p.label + "’s interface; dashed: the profile grid"});
+    if (p.hidden_frame) h += phoneScreen(p.hidden_frame.url, "Frame at " + secs(p.hidden_frame.t) + " with what " + p.label + " hides", p,
+      e.screen_aspect, {t: p.hidden_frame.t, caption: "At " + secs(p.hidden_frame.t) + ": red = hidden"});
+    h += "</div>" + platformFacts(p, e) + "</div>";
+  }
+  h += "</div>";
+  if (!cover) h += '<p class="small muted">No cover frame was picked, so the overlays are not drawn.</p>';
+  return h + "</section>";
+}
+
+// ---------- a fixed copy of the video (reelscore fix) to download
+function fixBlock(e) {
+  const md = e.media || {};
+  if (md.kind !== "video" || !md.url) return "";
+  const plat = e.result.platform || "reels";
+  const opts = Object.keys(PLATFORM_LABEL).map((n) => '<option value="' + n + '"' + (n === plat ? " selected" : "") + ">" + PLATFORM_LABEL[n] + "</option>").join("");
+  return '<section class="card" id="fix" aria-labelledby="fix-h"><h2 id="fix-h">Fixed version</h2>' +
+    '<p class="small muted">The safe, mechanical fixes this analysis found worth points, each only where needed: loudness to the ' +
+    "platform’s target, a dead (black or frozen and silent) opening or tail cut, 9:16 framing, the platform’s export settings, and " +
+    "the best cover frame. Your upload is not changed; the fixed file is analyzed again.</p>" +
+    '<div class="row fixrow"><div class="field"><label for="fix-platform">For</label><select id="fix-platform">' + opts + "</select></div>" +
+    '<div class="actions"><button type="button" id="fix-go" class="primary">Download fixed version</button></div></div>' +
+    '<div id="fix-job" class="job" role="status" aria-live="polite" hidden></div>' +
+    '<div id="fix-result">' + (e.fixes && e.fixes.length ? fixResult(e.fixes[0]) : "") + "</div></section>";
+}
+
+function fixResult(fx) {
+  const d = fx.score_after !== null && fx.score_after !== undefined ? fx.score_after - fx.score_before : null;
+  let h = '<div class="fixres" id="fix-res"><h3>' + esc(platformLabel(fx.platform)) + " version</h3>";
+  if (!fx.video_url) {
+    h += '<p id="fix-none">Nothing worth fixing for ' + esc(platformLabel(fx.platform)) + ": no file was made.</p>";
+  } else {
+    h += '<p class="fixscore">Score <b id="fix-before">' + num(fx.score_before, 0) + '</b> → <b id="fix-after">' + num(fx.score_after, 0) + "</b> " +
+      '<span class="' + cls(d) + '">(' + signed(d) + ")</span>" +
+      (fx.predicted_score_after !== null ? ' <span class="muted small">predicted ' + num(fx.predicted_score_after, 0) + "</span>" : "") + "</p>" +
+      '<div class="actions"><a class="btn primary" id="fix-download" href="' + esc(fx.video_url) + '" download="' + esc(fx.output) + '">Download the fixed video (MP4)</a>' +
+      (fx.cover_url ? '<a class="btn" id="fix-cover" href="' + esc(fx.cover_url) + '" download="' + esc(fx.cover) + '">Its cover (JPEG)</a>' : "") + "</div>";
+    const facts = [];
+    if (fx.size_after) facts.push(fx.size_after[0] + "×" + fx.size_after[1]);
+    if (fx.fps_after) facts.push(num(fx.fps_after, 0) + " fps");
+    if (fx.duration_after_s) facts.push(num(fx.duration_after_s) + " s");
+    if (fx.loudness_after_lufs !== null && fx.loudness_after_lufs !== undefined)
+      facts.push(num(fx.loudness_after_lufs) + " LUFS" + (fx.true_peak_after_dbtp !== null ? ", true peak " + num(fx.true_peak_after_dbtp) + " dBTP" : ""));
+    if (facts.length) h += '<p class="small muted">' + esc(facts.join(" · ")) + "</p>";
+  }
+  const planned = Object.fromEntries((fx.planned || []).map((p) => [p.name, p]));
+  if (fx.applied.length) h += '<h4>Applied</h4><ul id="fix-applied">' + fx.applied.map((n) => {
+    const p = planned[n];
+    return "<li><b>" + esc(n) + "</b>" + (p ? ": " + esc(p.action) + ' <span class="muted">(' + esc(p.reason) + ")</span>" +
+      (p.predicted_gain !== null && p.predicted_gain !== undefined ? ' <span class="gain" title="predicted change of the score from this fix alone">' + signed(p.predicted_gain) + "</span>" : "") : "") + "</li>";
+  }).join("") + "</ul>";
+  const sk = Object.entries(fx.skipped || {});
+  if (!fx.dry_run) for (const p of fx.planned || []) if (!fx.applied.includes(p.name) && !(p.name in (fx.skipped || {})))
+    sk.push([p.name, "planned (" + p.reason + "), but no fixed file was made"]);
+  if (sk.length) h += '<h4>Not applied</h4><ul id="fix-skipped">' + sk.map(([n, why]) => "<li><b>" + esc(n) + "</b>: " + esc(why) + "</li>").join("") + "</ul>";
+  const ch = [...(fx.changed_factors || [])].sort((a, b) => Math.abs((b.points_after ?? 0) - (b.points_before ?? 0)) - Math.abs((a.points_after ?? 0) - (a.points_before ?? 0)));
+  if (ch.length) {
+    const arrow = (a, b, d = 0) => (a === null || a === undefined ? "n/a" : num(a, d)) + " → " + (b === null || b === undefined ? "n/a" : num(b, d));
+    h += '<h4>Factors that changed</h4><table class="stack" id="fix-factors"><thead><tr><th>factor</th><th class="num">sub-score</th><th class="num">points</th><th class="num">change</th></tr></thead><tbody>' +
+      ch.map((c) => {
+        const dp = (c.points_after ?? 0) - (c.points_before ?? 0);
+        return "<tr><th scope=row>" + esc(c.name) + '</th><td class="num">' + arrow(c.score_before, c.score_after) + '</td><td class="num">' +
+          arrow(c.points_before, c.points_after, 1) + '</td><td class="num ' + cls(dp) + '">' + signed(dp) + "</td></tr>";
+      }).join("") + "</tbody></table>" + '<p class="small muted">A factor’s points can move while its sub-score stays: points are ' +
+      "each factor’s share of the score, and the score is a percentile, so the same effect is worth fewer points far from a typical post.</p>";
+  }
+  if ((fx.notes || []).length) h += '<ul class="small muted">' + fx.notes.map((n) => "<li>" + esc(n) + "</li>").join("") + "</ul>";
+  return h + "</div>";
+}
+
+function wireFix(e) {
+  const go = $("fix-go");
+  if (!go) return;
+  go.addEventListener("click", async () => {
+    go.disabled = true;
+    try {
+      const acc = await postJSON("/api/v1/history/" + e.id + "/fix", {platform: $("fix-platform").value});
+      const j = await runJob(acc, $("fix-job"));
+      if (j.status === "done" && j.fix) {
+        $("fix-result").innerHTML = fixResult(j.fix);
+        const a = $("fix-download");
+        if (a) { a.focus(); a.click(); }  // the button said "download": start it
+        else $("fix-result").querySelector("h3").setAttribute("tabindex", "-1");
+      }
+    } catch (err) { showError($("fix-job"), err); } finally { go.disabled = false; }
+  });
 }
 
 function framesBlock(e) {
@@ -467,6 +681,7 @@ $("compare-form").addEventListener("submit", async (ev) => {
   for (const x of fs) f.append("files", x);
   if ($("ccaption").value) f.append("caption", $("ccaption").value);
   if ($("cfollowers").value) f.append("followers", $("cfollowers").value);
+  if ($("cplatform") && $("cplatform").value) f.append("platform", $("cplatform").value);
   $("compare").disabled = true;
   try {
     const acc = await api("/api/v1/compare", {method: "POST", body: f});
@@ -481,12 +696,13 @@ function renderCompare(c) {
   h += '<div class="variants" id="variants">' + c.variants.map((v, i) => {
     const pe = v.post_effect && v.post_effect.multiplier;
     return '<div class="variant' + (i === 0 && !c.verdict.tie ? " first" : "") + '"><h3>' + v.rank + ". " + esc(v.name) + '</h3><div class="vs">' + num(v.score, 1) + "</div>" +
-      (pe ? "<p>×" + num(pe.p50, 2) + ' your typical post <span class="muted">(' + num(pe.p10, 2) + "–" + num(pe.p90, 2) + ")</span></p>" : "") +
+      (pe ? '<p class="veffect">×' + num(pe.p50, 2) + ' the views of your typical post <span class="muted">(80 %: ×' + num(pe.p10, 2) + " – ×" + num(pe.p90, 2) + ")</span></p>" : "") +
       (v.views ? "<p>Views " + count(v.views.p50) + ' <span class="muted">(' + count(v.views.p10) + " – " + count(v.views.p90) + ")</span></p>" : "") +
       (v.history_id ? '<p><button type="button" class="link" data-open="' + esc(v.history_id) + '">Open its analysis</button></p>' : "") + "</div>";
   }).join("") + "</div>";
   h += '<div class="card"><h2>Points per factor</h2><p class="small muted">★ = the largest differences; bold green = the most points for that factor. ' +
-    "Two scores of the same video (re-encoded) differ by up to " + num(c.verdict.noise_points) + " points.</p>" +
+    "Scores of the same video re-encoded differ by at most " + num(c.verdict.noise_points) + " points in 95 % of cases; " +
+    "drafts closer than that cannot be told apart.</p>" +
     '<div class="table-wrap"><table id="compare-table"><thead><tr><th>factor</th>' + c.variants.map((v) => '<th class="num vname" title="' + esc(v.name) + '">' +
       v.rank + ". " + esc(v.name.length > 18 ? v.name.slice(0, 17) + "…" : v.name) + "</th>").join("") +
     "</tr></thead><tbody>" + c.factors.map((r) => '<tr class="' + (r.marked ? "marked" : "") + '"><th scope="row">' + esc(r.factor) + "</th>" +
@@ -549,13 +765,7 @@ function drawChart(rows) {
 
 // ---------- start
 (async () => {
-  try {
-    const h = await api("/api/v1/health");
-    if (h.platforms && h.platforms.length) {
-      $("platform").innerHTML = h.platforms.map((p) => '<option value="' + esc(p.name) + '">' + esc(p.label) + "</option>").join("");
-      $("platform-field").hidden = false;
-    }
-  } catch (e) { /* the token form shows itself on 401 */ }
+  try { await api("/api/v1/health"); } catch (e) { /* the token form shows itself on 401 */ }
   loadHistory();
   const m = /^#entry=([0-9a-f]+)$/.exec(location.hash);
   if (m) openEntry(m[1]);
