@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..text.caption import VISIBLE_CHARS
-from ..schema import Component, Signal, Suggestion
+from ..schema import Check, Component, Signal, Suggestion
 
 
 def caption_component(sig: Signal | None) -> tuple[Component | None, list[Suggestion]]:
@@ -10,15 +10,17 @@ def caption_component(sig: Signal | None) -> tuple[Component | None, list[Sugges
         why = (sig.error if sig and sig.error else "no caption given") if sig else "no caption given"
         return Component(name="caption", score=None, applicable=False, explanation=why,
                          backend=sig.backend if sig else "vader + rules", heuristic=True), (
-            [Suggestion(problem='no_caption', component="caption", message="Write a caption: a hook line, a call to action and 3-5 niche hashtags.", priority=1)]
-            if sig is not None else [])
+            [Check(component="caption", message="No caption was given, so the score leaves the caption out (an "
+                   "ordinary caption adds 0); score yours with --caption: a hook line, a call to action and 3-5 niche "
+                   "hashtags.")]
+            if sig is not None and not sig.error else [])
     v = sig.values
     sug: list[Suggestion] = []
     reasons = []
     score = 40.0
     if v["empty"]:
         return Component(name="caption", score=15.0, explanation="empty caption", raw={"length": 0}, backend=sig.backend,
-                         heuristic=True), [Suggestion(problem='no_caption', component="caption", message="Write a caption: open with a hook line (a question or a number), add a call to action such as 'Save this for later', and 3-5 niche hashtags.", target="whole caption", priority=1)]
+                         heuristic=True), [Suggestion(problem='no_caption', component="caption", action="caption:write", message="Write a caption: open with a hook line (a question or a number), add a call to action such as 'Save this for later', and 3-5 niche hashtags.", target="whole caption", priority=1)]
     if v["has_hook"]:
         score += 15
         reasons.append("hook in the first line (" + ", ".join(v["hook_patterns"]) + ")")

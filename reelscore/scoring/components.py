@@ -122,7 +122,7 @@ def duration_fit(prof, d: float) -> float:
     """0-100: how a clip of `d` seconds fits the platform's length rules (100 inside the recommended range,
     a linear fall to 60 at the platform's minimum and maximum, 0 outside them)."""
     lo, hi = prof.recommended_duration_s
-    if d < prof.min_duration_s or d > prof.max_duration_s + 0.5:
+    if d < prof.min_duration_s - 0.1 or d > prof.max_duration_s + 0.5:
         return 0.0
     if d < lo:
         return 60.0 + 40.0 * (d - prof.min_duration_s) / max(lo - prof.min_duration_s, 1e-6)

@@ -29,7 +29,7 @@ def duration_case(profile: PlatformProfile, duration_s: float | None) -> str | N
     lo, hi = profile.recommended_duration_s
     if duration_s > profile.max_duration_s + 0.5:
         return "over_max"
-    if duration_s < profile.min_duration_s:
+    if duration_s < profile.min_duration_s - 0.1:  # a 2.98 s clip is a 3 s clip to the platform
         return "under_min"
     if duration_s > hi + 0.5:
         return "over_recommended"

@@ -137,7 +137,10 @@ def score_analysis(components: list[Component], suggestions: list[Suggestion], s
     row = None
     if sc.effects is not None:
         row = sc.post_row(caption, account, duration_s, cap, content, post_time)
-        groups = ["caption"] + (["duration"] if duration_s else []) + (["faces"] if content is not None else []) \
+        # the caption counts when given (an empty one too: posting without a caption is a choice); not given,
+        # the score leaves it out (an ordinary caption adds 0)
+        groups = (["caption"] if caption is not None else []) + (["duration"] if duration_s else []) \
+            + (["faces"] if content is not None else []) \
             + (["timing"] if post_time is not None else [])
         cf = cap or caption_features(caption or "")
         clarity = cf.get("clarity_issues") or []
@@ -308,7 +311,9 @@ def _what_if(suggestions, sc: Scorer, comps: dict[str, Component], effects: dict
         if key in cache:
             return cache[key]
         new_total = None
-        if s.action in CAPTION_EDITS and caption is not None and "caption" in learned:
+        if s.action == "caption:write" and "caption" in learned:  # an ordinary caption instead of none adds 0
+            new_total = total - learned["caption"]
+        elif s.action in CAPTION_EDITS and caption is not None and "caption" in learned:
             new_caption = CAPTION_EDITS[s.action](caption)
             if new_caption != caption:
                 row = sc.post_row(new_caption, account, duration_s, None, content, post_time)
