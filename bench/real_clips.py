@@ -79,10 +79,12 @@ def haar_v3(media) -> dict:
         if near and any(d[4] < 5.0 for d in det):
             others = [o for g in near for o in detect(g)[0]]
             det = [d for d in det if d[4] >= 5.0 or any(iou(d, o) >= 0.3 for o in others)]
-        rows.append((t, len(det), max((d[2] / w for d in det), default=0.0)))
+        rows.append((t, len(det), max((d[2] / w for d in det), default=0.0), [d[2] * d[3] / (h * w) for d in det]))
     rows.sort()
+    from reelscore.analyzers.faces import smp_face_stats
+
     return {"face_fraction": float(np.mean([r[1] > 0 for r in rows])), "largest_face_width": max(r[2] for r in rows),
-            "frames": [(r[0], r[1] > 0) for r in rows]}
+            "frames": [(r[0], r[1] > 0) for r in rows], "smp": smp_face_stats([r[3] for r in rows])}
 
 
 # ---- labels ------------------------------------------------------------------------------------------------
