@@ -92,6 +92,11 @@ def _area(box, w, h) -> float:
     return (x2 - x1) * (y2 - y1) / (w * h)
 
 
+def _width(box, w) -> float:
+    """Visible width (clipped to the frame) as a fraction of the frame width."""
+    return (min(box[2], w) - max(box[0], 0.0)) / w
+
+
 def _spans(times: list[float], has: list[bool]) -> list[list[float]]:
     """Runs of consecutive checked frames with a face, as [first t, last t]."""
     out, start, last = [], None, None
@@ -146,7 +151,7 @@ class FacesAnalyzer(Analyzer):
                               "yaw_deg": None if math.isnan(yr) else round(math.degrees(math.atan(yr)), 1)})
         times = [r[0] for r in rows]
         has = [bool(r[2]) for r in rows]
-        widths = [min(r[2][0].width, w) / w if r[2] else 0.0 for r in rows]
+        widths = [max(_width(f.box, w) for f in r[2]) if r[2] else 0.0 for r in rows]
         areas = [max(_area(f.box, w, h) for f in r[2]) if r[2] else 0.0 for r in rows]
         face_rows = [r for r in rows if r[2]]
         frontal = [abs(r[2][0].yaw_ratio()) <= FRONTAL_YAW_RATIO for r in face_rows
@@ -154,9 +159,8 @@ class FacesAnalyzer(Analyzer):
         looking = float(np.mean(frontal)) if frontal else 0.0
         n_face = len(face_rows)
         first = next((r[0] for r in rows if r[2]), None)
-        ev = [Evidence(t=r[0], value=round(min(r[2][0].width, w) / w, 3),
-                       note=f"{len(r[2])} face(s), largest {min(r[2][0].width, w) / w:.0%} of the width")
-              for r in rows if r[2]][:10]
+        ev = [Evidence(t=r[0], value=round(x, 3), note=f"{len(r[2])} face(s), largest {x:.0%} of the width")
+              for r, x in zip(rows, widths) if r[2]][:10]
         notes = [] if n_face else ["no face found (MTCNN looks for upright faces, frontal to about three-quarter, "
                                    f"at least {MIN_FACE_OF_SHORT_SIDE:.1%} of the frame's short side)"]
         return self.signal(values={
