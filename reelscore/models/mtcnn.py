@@ -3,8 +3,9 @@ Convolutional Networks"), written for reelscore: the three networks and the casc
 
 Only the trained weights come from elsewhere: the P-, R- and O-Net state dicts shipped inside the
 `facenet-pytorch` 2.6.0 wheel (`facenet_pytorch/data/{pnet,rnet,onet}.pt`, MIT licence; ported there via
-davidsandberg/facenet from the authors' released models, trained on WIDER FACE and CelebA). That package is installed with `--no-deps` and never imported: its code needs
-torchvision, which does not load beside reelscore's torch. The files are located through the import
+davidsandberg/facenet from the authors' released models, trained on WIDER FACE and CelebA). That package
+is installed with `--no-deps` and never imported: its code needs torchvision, which does not load beside
+reelscore's torch. The files are located through the import
 system's search path and read with `torch.load(weights_only=True)` into the modules below, by name and
 strictly (every tensor used, every shape checked).
 
