@@ -5,7 +5,9 @@ script crops GRID talking heads (CC BY 4.0) and webcam/selfie/group clips to 9:1
 keeping the audio, at the source's own resolution and upscaled to phone sizes (720x1280, 1080x1920), and
 joins the eleven GRID speakers into a 33 s 1080x1920 reel (also the speed test clip of the faces bench).
 Each output's source, licence and attribution are written beside it in `derived_clips.csv`; keep that file
-with the clips wherever they go. Deterministic: fixed crops, fixed encoder settings, no randomness.
+with the clips wherever they go. Deterministic: fixed crops, fixed encoder settings, no randomness, pixels
+converted by reelscore's own OpenCV path, each clip encoded in its own process (two full runs gave
+byte-identical files).
 
     python bench/derived_clips.py [OUT_DIR]        # default /tmp/reelscore_derived
 
@@ -55,7 +57,7 @@ CLIPS = [
 def _frames_and_audio(path: Path):
     """Upright RGB frames, their fps and mono float audio at AUDIO_RATE (None without audio)."""
     from reelscore.ingest import probe
-    from reelscore.ingest.decode import _upright
+    from reelscore.ingest.decode import _upright, scaled_rgb
 
     info = probe(path)
     frames = []
@@ -63,7 +65,9 @@ def _frames_and_audio(path: Path):
         vs = c.streams.video[0]
         fps = float(vs.average_rate or vs.guessed_rate or 25)
         for f in c.decode(vs):
-            frames.append(_upright(f.to_ndarray(format="rgb24"), info.rotation))
+            # reelscore's own conversion (OpenCV, BT.601 limited range for 4:2:0): the same pixels in every
+            # process (PyAV's cached swscale context gave slightly different colours after other clips)
+            frames.append(_upright(scaled_rgb(f, f.width, f.height), info.rotation))
     audio = None
     with av.open(str(path)) as c:
         if c.streams.audio:
@@ -87,6 +91,21 @@ def _crop(frame: np.ndarray, cx: float, size) -> np.ndarray:
     return np.ascontiguousarray(out)
 
 
+def _yuv_frame(rgb: np.ndarray) -> av.VideoFrame:
+    """An encoder input frame with every byte set: the picture converted here (not by swscale, see above),
+    the planes' row padding zeroed."""
+    h, w = rgb.shape[:2]
+    yuv = cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420).reshape(-1)
+    vf = av.VideoFrame(w, h, "yuv420p")
+    start = 0
+    for plane, (pw, ph) in zip(vf.planes, ((w, h), (w // 2, h // 2), (w // 2, h // 2))):
+        buf = np.frombuffer(plane, np.uint8).reshape(-1)
+        buf[:] = 0
+        buf[: plane.line_size * ph].reshape(ph, plane.line_size)[:, :pw] = yuv[start:start + pw * ph].reshape(ph, pw)
+        start += pw * ph
+    return vf
+
+
 def make(name: str, sources: list[str], cx: float, size, out_dir: Path) -> dict:
     frames, audio, fps = [], [], None
     for s in sources:
@@ -102,21 +121,23 @@ def make(name: str, sources: list[str], cx: float, size, out_dir: Path) -> dict:
         vs = out.add_stream("libx264", rate=rate)
         vs.height, vs.width = frames[0].shape[:2]
         vs.pix_fmt = "yuv420p"
-        vs.options = {"preset": "medium", "crf": "18", "threads": "1"}  # one thread: identical bytes every run
+        vs.options = {"preset": "medium", "crf": "18", "threads": "1"}
         ast = None
         if audio:
             ast = out.add_stream("aac", rate=AUDIO_RATE)
             ast.layout = "mono"
-        for f in frames:
-            for p in vs.encode(av.VideoFrame.from_ndarray(f, format="rgb24")):
+        for k, f in enumerate(frames):
+            vf = _yuv_frame(f)
+            vf.pts = k
+            vf.time_base = Fraction(1) / rate
+            for p in vs.encode(vf):
                 out.mux(p)
         for p in vs.encode():
             out.mux(p)
         if ast is not None:
             a = np.clip(np.concatenate(audio), -1, 1).astype(np.float32)
-            step = 1024
-            for i in range(0, len(a), step):
-                af = av.AudioFrame.from_ndarray(a[None, i:i + step], format="flt", layout="mono")
+            for i in range(0, len(a), 1024):
+                af = av.AudioFrame.from_ndarray(np.ascontiguousarray(a[None, i:i + 1024]), format="flt", layout="mono")
                 af.sample_rate = AUDIO_RATE
                 af.pts = i
                 for p in ast.encode(af):
@@ -137,11 +158,17 @@ def main(argv=None) -> int:
         return 2
     out_dir.mkdir(parents=True, exist_ok=True)
     rows = []
-    for name, sources, cx, size, attr in CLIPS:
-        r = make(name, sources, cx, size, out_dir)
-        r["licence_and_attribution"] = f"{attr}; {CROPPED}"
-        rows.append(r)
-        print(f"{name}: {r['width']}x{r['height']} {r['duration_s']} s audio={r['has_audio']}", flush=True)
+    # One fresh process per clip: in a process that had already encoded AAC, x264 (one thread, same input)
+    # produced slightly different bytes from run to run; each clip encoded first in its own process is
+    # byte-identical every time.
+    import multiprocessing as mp
+
+    with mp.get_context("spawn").Pool(1, maxtasksperchild=1) as pool:
+        for (name, sources, cx, size, attr) in CLIPS:
+            r = pool.apply(make, (name, sources, cx, size, out_dir))
+            r["licence_and_attribution"] = f"{attr}; {CROPPED}"
+            rows.append(r)
+            print(f"{name}: {r['width']}x{r['height']} {r['duration_s']} s audio={r['has_audio']}", flush=True)
     with open(out_dir / "derived_clips.csv", "w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=list(rows[0]))
         w.writeheader()
