@@ -15,6 +15,9 @@ $(VENV)/.installed: pyproject.toml Makefile
 	# both declare the GUI opencv-python, which would shadow the headless cv2: install without deps
 	# (their other needs are listed in pyproject.toml)
 	$(PIP) install -q --no-deps "rapidocr-onnxruntime==1.4.4" "scenedetect==0.7.2"
+	# MTCNN's trained weights (facenet_pytorch/data/*.pt, 2 MB) for the faces analyzer: only the weight files
+	# are read; its code and its pins (torch<2.3, torchvision, Pillow<10.3) are not wanted
+	$(PIP) install -q --no-deps "facenet-pytorch==2.6.0"
 	$(PIP) uninstall -q -y opencv-python 2>/dev/null || true
 	$(PY) -c "import cv2, sys; sys.exit(0 if cv2.data.haarcascades else 1)"
 	touch $@

@@ -153,8 +153,8 @@ NO_FACES = ["ss02 (1962).jpg", "ss03 (7514).jpg", "ss03 (7906).jpg", "ss02 (94).
 
 @pytest.mark.parametrize("name,has_face", [(n, True) for n in FACES] + [(n, False) for n in NO_FACES])
 def test_faces_on_real_photos(name, has_face):
-    """Haar cascade on real BIQ2021 photos (checked by eye): portraits are found; an LED chip, a
-    compass, a wall, a plant and a cat are not (the first three fooled it before the confidence floor)."""
+    """Faces on real BIQ2021 photos (checked by eye): portraits are found; an LED chip, a compass, a wall,
+    a plant and a cat are not (the first three fooled faces v3's Haar cascade before its confidence floor)."""
     from reelscore.analyzers.faces import FacesAnalyzer
 
     sig = FacesAnalyzer().run(decode(need(BIQ / "images" / name)), Context())

@@ -126,26 +126,6 @@ def test_a_default_analysis_does_not_import_torch(videos, tmp_path):
     assert again.stdout.split() == ["False", "onnxruntime", "True"], again.stdout
 
 
-def test_an_unconfirmed_weak_face_in_the_opening_is_dropped():
-    from PIL import Image
-
-    from reelscore.analyzers.faces import CONFIRM_LEVEL_WEIGHT, _Cascades
-
-    from conftest import BIQ
-
-    cas = _Cascades()
-    face = np.asarray(Image.open(need(BIQ / "images" / "ss02 (463).jpg")).convert("RGB"))
-    det, _ = cas.detect(face)
-    assert det
-    weak = [(*d[:5], CONFIRM_LEVEL_WEIGHT - 1.0) for d in det]
-    blank = np.full_like(face, 128)
-    assert cas.confirmed(weak, [blank, blank]) == []  # seen in one frame only: dropped
-    assert cas.confirmed(weak, [blank, face]) == weak  # the face persists in a neighbour: kept
-    assert cas.confirmed(weak, []) == weak  # a still image has no neighbours to ask
-    strong = [(*d[:5], CONFIRM_LEVEL_WEIGHT + 1.0) for d in det]
-    assert cas.confirmed(strong, [blank]) == strong
-
-
 def test_camera_shift_is_accurate_and_the_same_on_every_run():
     """Phase correlation written out (cv2.phaseCorrelate in opencv 4.14 answers differently on every
     call with the same input): sub-pixel shifts recovered, identical across runs."""

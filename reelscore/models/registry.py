@@ -167,6 +167,19 @@ def _rapidocr(_path):
     return RapidOCR(det_limit_type="max")
 
 
+def _mtcnn(_path):
+    from .mtcnn import detector
+
+    return detector()
+
+
+def _mtcnn_weights():
+    from .mtcnn import weights_dir
+
+    d = weights_dir()
+    return d / "pnet.pt" if d else None
+
+
 def _haar(_path):
     import cv2
 
@@ -195,6 +208,10 @@ def _probe_keras_nima(m):
 
 def _probe_silero(m):
     return m.speech_timestamps(np.zeros(8000, np.float32), 16000)
+
+
+def _probe_mtcnn(m):
+    return m.detect([_img(120, 96)], min_face=24)
 
 
 def _probe_engagement(m):
@@ -254,8 +271,16 @@ def _specs() -> list[ModelSpec]:
                   "silero-vad package", "MIT", "speech activity", _silero, _probe_silero),
         ModelSpec("pp-ocr", "ocr", "PP-OCR det + rec (ONNX)", "package", True, "RGB frame", "rapidocr-onnxruntime package",
                   "Apache-2.0", "on-screen text", _rapidocr, lambda m: m(_img(96, 96))),
+        ModelSpec("mtcnn-facenet-pytorch", "faces", "MTCNN P/R/O-Net cascade (reelscore's code, ONNX Runtime)",
+                  "package", True, "RGB frames of one size; faces from 12 px up (the faces analyzer: 1/16 of the short side)",
+                  CARDS + "#faces", "MIT (facenet-pytorch 2.6.0 weights, ported via davidsandberg/facenet from the "
+                  "MTCNN authors' models, Zhang et al. 2016)",
+                  "face boxes, scores and five landmarks; the faces analyzer's detector (weights read from the "
+                  "facenet-pytorch wheel, installed with --no-deps; its code is not used)",
+                  _mtcnn, _probe_mtcnn, _mtcnn_weights),
         ModelSpec("haar-frontalface", "faces", "Viola-Jones cascade", "package", True, "grey frame",
-                  "opencv-python-headless data", "BSD-3-Clause (OpenCV)", "frontal faces",
+                  "opencv-python-headless data", "BSD-3-Clause (OpenCV)",
+                  "frontal faces (faces v3's detector; now only bench/real_clips.py's baseline)",
                   _haar, lambda m: m.detectMultiScale(_img(96, 96)[..., 0])),
         # pinned downloads (nothing on the default path fetches them)
         _dl("nima-ava-mobilenet-titu1994", "aesthetic", "mobilenet_v1",
