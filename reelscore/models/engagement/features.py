@@ -32,7 +32,7 @@ BASE_FEATURES = [
     # 0 = a broad sample (SMP-Video). Always 0 at prediction time: predictions are on the broad scale.
     "src_viral",
 ]
-# video content statistics with SMP-Video's definitions (faces: MTCNN in SMP, Haar here; audio: librosa
+# video content statistics with SMP-Video's definitions (faces: MTCNN in SMP and here; audio: librosa
 # definitions recomputed from reelscore's decoded audio), see models/engagement/content.py
 CONTENT_FEATURES = ["c_" + c for c in CONTENT_COLUMNS]
 BASE_FEATURES += CONTENT_FEATURES
