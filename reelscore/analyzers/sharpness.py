@@ -7,8 +7,8 @@ width is a property of the optics and the resolution. At each edge (a local maxi
 at a coarse scale, strong and far above the noise) the gradient is compared at two scales: a step
 blurred by b px has a gradient ratio sqrt(b^2 + s2^2) / sqrt(b^2 + s1^2), which gives b. Noise is
 handled three ways, each making noise read as less sharp, never more: impulses are removed by a 3x3
-median; the noise of the gradient responses (measured in the flat half of the picture) is subtracted
-in quadrature; and noise above the level of clean footage (relative to the picture's contrast, so
+median; the noise's share of the gradient responses (from the noise estimate below) is subtracted in
+quadrature; and noise above the level of clean footage (relative to the picture's contrast, so
 darkening does not change it) is smoothed away first, the smoothing counted in the width (a
 Wiener-like denoise: the finest detail that survives the noise is what a viewer can see). Low resolution reads
 as wide edges once scaled to 1080 px. The clip's value is its sharpest measured frame (its in-focus
@@ -29,7 +29,8 @@ REF_SHORT = 360  # Laplacian variance is measured at this short side so it does 
 LAPLACIAN_NOISE_GAIN = 80.0  # sum of squares of OpenCV's 3x3 Laplacian kernel: var(L(noise)) = 80 sigma^2
 S1, S2 = 1.0, 3.0  # the two gradient scales (px) of the edge-width estimate
 MIN_EDGES = 30  # edge pixels a frame needs for a width estimate
-SHARP_PX_1080, SOFT_PX_1080 = 1.5, 12.0  # edge widths scored 100 and 0 (log scale between)
+EDGE_PCT = 25  # the frame's width: this percentile of its edges' widths (the in-focus ones; bokeh is not blur)
+SHARP_PX_1080, SOFT_PX_1080 = 0.8, 12.0  # edge widths scored 100 and 0 (log scale between)
 
 
 def _ref_scale(y: np.ndarray) -> tuple[np.ndarray, float]:
@@ -76,26 +77,28 @@ def _gradients(y: np.ndarray, s: float) -> tuple[np.ndarray, np.ndarray]:
 
 
 NOISE_BLOCKS = 8  # the picture is cut into 8x8 blocks for the noise estimate
-NOISE_FREE, NOISE_BLUR = 0.03, 8.0  # relative noise below which nothing is smoothed; px of smoothing per unit above
+NOISE_FREE, NOISE_BLUR = 0.1, 4.0  # relative noise below which nothing is smoothed; px of smoothing per unit above
+_IMMERKAER = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)  # zero on planes and ramps; noise gain 6
 
 
 def relative_noise(y: np.ndarray) -> float:
-    """Noise of a luma picture relative to its contrast, texture excluded: the RMS fine-scale (1 px)
-    gradient in the flat half of each of 8x8 blocks (flat by the 3-px gradient), its 20th percentile
-    over the blocks (noise covers the whole picture, texture only parts), over the 95th percentile of
-    the 3-px gradient (the picture's edge contrast; darkening scales both). Impulses count fully (RMS,
-    not a robust spread). About 0.01-0.08 for clean footage, 0.1-0.5 with visible noise."""
+    """Noise of a luma picture relative to its contrast, smooth texture excluded: Immerkaer's
+    second-difference mask (blind to smooth shading, 6x the noise sigma on white noise) in the flat half
+    of each of 8x8 blocks (flat by the 3-px gradient), RMS per block, its 20th percentile over the
+    blocks (noise covers the whole picture, texture only parts) / 6, over the 95th percentile of the
+    3-px gradient magnitude (the picture's edge contrast: darkening scales both). Impulses count fully
+    (RMS, not a robust spread). About 0.005-0.07 for clean footage, 0.3-3 with visible noise."""
     y = np.asarray(y, np.float32)
-    gx, gy = _gradients(y, S1)
+    r = cv2.filter2D(y, cv2.CV_32F, _IMMERKAER)
     m2 = np.hypot(*_gradients(y, S2))
     flat = (m2 <= np.quantile(m2, 0.5)).astype(np.float32)
-    e = cv2.resize((gx * gx + gy * gy) * 0.5 * flat, (NOISE_BLOCKS, NOISE_BLOCKS), interpolation=cv2.INTER_AREA)
+    e = cv2.resize(r * r * flat, (NOISE_BLOCKS, NOISE_BLOCKS), interpolation=cv2.INTER_AREA)
     f = cv2.resize(flat, (NOISE_BLOCKS, NOISE_BLOCKS), interpolation=cv2.INTER_AREA)
     ok = f > 0.2
     c = float(np.quantile(m2, 0.95))
     if not ok.any() or c <= 1e-6:
         return 0.0
-    return float(np.percentile(np.sqrt(e[ok] / f[ok]), 20) / c)
+    return float(np.percentile(np.sqrt(e[ok] / f[ok]), 20) / 6.0 / c)
 
 
 def temporal_noise(grays: list[np.ndarray], max_pairs: int = 60) -> float | None:
@@ -123,16 +126,17 @@ def temporal_noise(grays: list[np.ndarray], max_pairs: int = 60) -> float | None
 
 
 def edge_width(y: np.ndarray, frac: float = 0.1, noise_sigma: float | None = None) -> tuple[float | None, int, float]:
-    """(median edge blur sigma in px of `y`, number of edge pixels, relative noise) of a luma picture;
+    """(edge blur sigma in px of `y` (EDGE_PCT percentile over its edges), number of edge pixels,
+    relative noise) of a luma picture;
     width None when it has fewer than MIN_EDGES clear edges. `noise_sigma`: the frames' noise measured
     over time, in grey levels at `y`'s scale (when given, the relative noise is the smaller of the
     single-picture estimate and this one over the contrast). See the module docstring."""
     y = np.asarray(y, np.float32)
+    contrast = float(np.quantile(np.hypot(*_gradients(y, S2)), 0.95))
     rn = relative_noise(y)
     if noise_sigma is not None:
-        c = float(np.quantile(np.hypot(*_gradients(y, S2)), 0.95))
-        # the RMS 1-px gradient of white noise of sigma 1 is 1 / (2 sqrt(2 pi)) per component
-        rn = min(rn, noise_sigma / (2 * np.sqrt(2 * np.pi)) / max(c, 1e-6))
+        rn = min(rn, noise_sigma / max(contrast, 1e-6))
+    sigma = rn * contrast  # noise sigma, grey levels
     y = _demedian(y)
     # Wiener-like: noise above the clean level is smoothed away before measuring; the smoothing is part
     # of the reported width (detail finer than the noise is not seen)
@@ -142,9 +146,10 @@ def edge_width(y: np.ndarray, frac: float = 0.1, noise_sigma: float | None = Non
     g1x, g1y = _gradients(y, S1)
     g2x, g2y = _gradients(y, S2)
     m1, m2 = np.hypot(g1x, g1y), np.hypot(g2x, g2y)
-    flat = m2 <= np.quantile(m2, 0.5)
-    r1 = 1.4826 * float(np.median(np.abs(np.concatenate([g1x[flat], g1y[flat]])))) if flat.any() else 0.0
-    r2 = 1.4826 * float(np.median(np.abs(np.concatenate([g2x[flat], g2y[flat]])))) if flat.any() else 0.0
+    # white noise of sigma s gives a Gaussian-derivative response of variance s^2 / (8 pi scale^4) per axis
+    s1, s2 = np.hypot(S1, pre), np.hypot(S2, pre)
+    n1 = 2 * sigma ** 2 / (8 * np.pi * s1 ** 4)
+    n2 = 2 * sigma ** 2 / (8 * np.pi * s2 ** 4)
     # edges: local maxima of the coarse gradient across the edge (4 directions), strong, far above noise
     q = (np.round(np.arctan2(g2y, g2x) / (np.pi / 4)) % 4).astype(np.int8)
     h, w = m2.shape
@@ -156,16 +161,17 @@ def edge_width(y: np.ndarray, frac: float = 0.1, noise_sigma: float | None = Non
         nms[1:-1, 1:-1] |= (q[1:-1, 1:-1] == k) & (c >= a) & (c >= b)
     if not nms.any():
         return None, 0, rn
-    thr = max(float(np.quantile(m2[nms], 1 - frac)), 8.0 * r2, 1.0)
+    thr = max(float(np.quantile(m2[nms], 1 - frac)), 8.0 * np.sqrt(n2), 0.5)
     e = nms & (m2 >= thr)
     n = int(e.sum())
     if n < MIN_EDGES:
         return None, n, rn
-    f = np.maximum(m1[e] ** 2 - 2 * r1 ** 2, 0.0)
-    co = np.maximum(m2[e] ** 2 - 2 * r2 ** 2, 1e-6)
+    # noise power removed in quadrature (twice over: what is left of it must not read as sharpness)
+    f = np.maximum(m1[e] ** 2 - 2 * n1, 0.0)
+    co = np.maximum(m2[e] ** 2 - 2 * n2, 1e-6)
     rho = np.clip(np.sqrt(f / co), 1.0 + 1e-4, S2 / S1 - 1e-4)
     b = np.sqrt(np.maximum((S2 ** 2 - rho ** 2 * S1 ** 2) / (rho ** 2 - 1), 0.0))
-    return float(np.median(b)), n, rn
+    return float(np.percentile(b, EDGE_PCT)), n, rn
 
 
 def fine_detail_ratio(y: np.ndarray) -> float:

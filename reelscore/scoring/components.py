@@ -151,7 +151,7 @@ def exposure(s):
 
 
 def sharpness_score(edge_px_1080: float | None) -> float | None:
-    """0-100 from the edge width in px at 1080 px short side: 100 at 1.5 px or less (sharp HD), 0 at 12
+    """0-100 from the edge width in px at 1080 px short side: 100 at 0.8 px or less (crisp HD), 0 at 12
     px or more (a 144p clip on a phone), log scale between (each halving of the width is worth the same)."""
     from ..analyzers.sharpness import SHARP_PX_1080, SOFT_PX_1080
 
