@@ -53,21 +53,17 @@ def laplacian_var(rgb: np.ndarray) -> float:
 
 
 def detail_var(y: np.ndarray) -> float:
-    """Variance of the Laplacian of luma at REF_SHORT with noise removed: impulses by a 3x3 median, and
-    the remaining noise's share subtracted twice over (its variance measured as the robust spread of
-    the Laplacian in the flattest half of the picture), so added noise lowers the value. Pictures
-    smaller than REF_SHORT are measured at their own size and scaled as an ideal enlargement would
-    (variance of a second derivative falls with the 4th power of the enlargement)."""
+    """Variance of the Laplacian of luma at REF_SHORT with noise removed: impulses by a 3x3 median, then
+    the noise's share subtracted (OpenCV's 3x3 Laplacian turns white noise of sigma s into variance
+    80 s^2; s is measured before the median, blind to smooth texture and counting impulses fully, see
+    `noise_sigma_blind`, so the share is overestimated), so added noise lowers the value. Pictures
+    smaller than REF_SHORT are measured at their own size and scaled as an ideal enlargement would (the
+    variance of a second derivative falls with the 4th power of the enlargement)."""
     y = np.asarray(y, np.float32)
     up = REF_SHORT / min(y.shape)
     y, _ = _ref_scale(y)
-    y = _demedian(y)
-    lap = cv2.Laplacian(y, cv2.CV_32F, ksize=3)
-    g = cv2.GaussianBlur(y, (0, 0), 2.0)
-    grad = np.hypot(cv2.Sobel(g, cv2.CV_32F, 1, 0), cv2.Sobel(g, cv2.CV_32F, 0, 1))
-    flat = grad <= np.quantile(grad, 0.5)
-    noise_var = (1.4826 * float(np.median(np.abs(lap[flat])))) ** 2 if flat.any() else 0.0
-    v = max(0.0, float(lap.var()) - 2.0 * noise_var)
+    sigma = noise_sigma_blind(y)
+    v = max(0.0, float(cv2.Laplacian(_demedian(y), cv2.CV_32F, ksize=3).var()) - LAPLACIAN_NOISE_GAIN * sigma ** 2)
     return v / up ** 4 if up > 1 else v
 
 
@@ -77,28 +73,58 @@ def _gradients(y: np.ndarray, s: float) -> tuple[np.ndarray, np.ndarray]:
 
 
 NOISE_BLOCKS = 8  # the picture is cut into 8x8 blocks for the noise estimate
-NOISE_FREE, NOISE_BLUR = 0.1, 4.0  # relative noise below which nothing is smoothed; px of smoothing per unit above
+NOISE_FREE, NOISE_BLUR = 0.03, 6.0  # relative noise below which nothing is smoothed; px of smoothing per unit above
 _IMMERKAER = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)  # zero on planes and ramps; noise gain 6
 
 
-def relative_noise(y: np.ndarray) -> float:
-    """Noise of a luma picture relative to its contrast, smooth texture excluded: Immerkaer's
-    second-difference mask (blind to smooth shading, 6x the noise sigma on white noise) in the flat half
-    of each of 8x8 blocks (flat by the 3-px gradient), RMS per block, its 20th percentile over the
-    blocks (noise covers the whole picture, texture only parts) / 6, over the 95th percentile of the
-    3-px gradient magnitude (the picture's edge contrast: darkening scales both). Impulses count fully
-    (RMS, not a robust spread). About 0.005-0.07 for clean footage, 0.3-3 with visible noise."""
-    y = np.asarray(y, np.float32)
+def _block_residual(y: np.ndarray, flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean squared Immerkaer residual over the flat pixels of each of NOISE_BLOCKS^2 blocks, and which
+    blocks have enough flat pixels."""
     r = cv2.filter2D(y, cv2.CV_32F, _IMMERKAER)
-    m2 = np.hypot(*_gradients(y, S2))
-    flat = (m2 <= np.quantile(m2, 0.5)).astype(np.float32)
     e = cv2.resize(r * r * flat, (NOISE_BLOCKS, NOISE_BLOCKS), interpolation=cv2.INTER_AREA)
     f = cv2.resize(flat, (NOISE_BLOCKS, NOISE_BLOCKS), interpolation=cv2.INTER_AREA)
-    ok = f > 0.2
-    c = float(np.quantile(m2, 0.95))
-    if not ok.any() or c <= 1e-6:
-        return 0.0
-    return float(np.percentile(np.sqrt(e[ok] / f[ok]), 20) / 6.0 / c)
+    return e / np.maximum(f, 1e-6), f > 0.2
+
+
+def _noise_and_contrast(y: np.ndarray) -> tuple[float, float]:
+    """(noise sigma in grey levels, edge contrast) of a luma picture.
+
+    Immerkaer's second-difference mask (blind to smooth shading; 6x the sigma of white noise) is taken
+    in the flat half of each of 8x8 blocks (flat by the 3-px gradient), as a mean square, at full and at
+    half size. White noise's residual halves when the picture is halved (its power falls 4x), natural
+    texture's grows (about 2x in power for a 1/f^2 spectrum), so the noise power is 4/7 (2 E_full -
+    E_half): fine texture, rippling water or a crowd at a distance is not read as noise. Impulses
+    count fully (mean squares, not robust spreads). The 20th percentile over the blocks (noise covers
+    the whole picture, texture only parts), square-rooted, / 6. Contrast: the 95th percentile of the
+    3-px gradient magnitude."""
+    y = np.asarray(y, np.float32)
+    m2 = np.hypot(*_gradients(y, S2))
+    flat = (m2 <= np.quantile(m2, 0.5)).astype(np.float32)
+    contrast = float(np.quantile(m2, 0.95))
+    if min(y.shape) < 16:
+        return 0.0, contrast
+    ef, ok = _block_residual(y, flat)
+    yh = cv2.resize(y, (y.shape[1] // 2, y.shape[0] // 2), interpolation=cv2.INTER_AREA)
+    fh = (cv2.resize(flat, (yh.shape[1], yh.shape[0]), interpolation=cv2.INTER_AREA) > 0.5).astype(np.float32)
+    eh, okh = _block_residual(yh, fh)
+    ok &= okh
+    if not ok.any():
+        return 0.0, contrast
+    noise_power = np.maximum(4.0 / 7.0 * (2.0 * ef - eh), 0.0)
+    return float(np.sqrt(np.percentile(noise_power[ok], 20)) / 6.0), contrast
+
+
+def noise_sigma_blind(y: np.ndarray) -> float:
+    """Noise sigma (grey levels) of a luma picture, blind to smooth texture (see _noise_and_contrast)."""
+    return _noise_and_contrast(y)[0]
+
+
+def relative_noise(y: np.ndarray) -> float:
+    """Noise of a luma picture relative to its contrast (noise sigma / edge contrast, see
+    _noise_and_contrast: darkening scales both). Under 0.05 for clean footage, textured or not; 0.3-3
+    with visible noise."""
+    sigma, c = _noise_and_contrast(y)
+    return sigma / c if c > 1e-6 else 0.0
 
 
 def temporal_noise(grays: list[np.ndarray], max_pairs: int = 60) -> float | None:
