@@ -88,18 +88,19 @@ def _med3(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
 def _clean_frames(grays: list[np.ndarray]):
     """Frames denoised in space (3x3 median, 1-px Gaussian) and in time (median of each frame and its
     two neighbours: a change that lasts one frame, such as impulse noise, codec flicker or a flash, is
-    not movement; a real movement persists). Yields them one at a time (memory stays flat)."""
+    not movement; a real movement persists; the first and last frames, with one neighbour, keep their
+    neighbour's picture). Yields them one at a time (memory stays flat)."""
     if len(grays) < 4:
         for g in grays:
             yield _denoise_small(g)
         return
     a, b = _denoise_small(grays[0]), _denoise_small(grays[1])
-    yield _med3(a, a, b)
+    yield a  # the first and last frames have one neighbour: a change there is not confirmed by a second frame
     for g in grays[2:]:
         c = _denoise_small(g)
         yield _med3(a, b, c)
         a, b = b, c
-    yield _med3(a, b, b)
+    yield _med3(a, b, a)
 
 
 def change_noise_sigma(grays: list[np.ndarray], max_pairs: int = 300) -> float:
