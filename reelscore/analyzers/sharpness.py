@@ -10,8 +10,8 @@ handled three ways, each making noise read as less sharp, never more: impulses a
 median; the noise's share of the gradient responses (from the noise estimate below) is subtracted in
 quadrature; and noise above the level of clean footage (relative to the picture's contrast, so
 darkening does not change it) is smoothed away first, the smoothing counted in the width (a
-Wiener-like denoise: the finest detail that survives the noise is what a viewer can see). Low resolution reads
-as wide edges once scaled to 1080 px. The clip's value is its sharpest measured frame (its in-focus
+Wiener-like denoise: the finest detail that survives the noise is what a viewer can see). Low
+resolution reads as wide edges once scaled to 1080 px. The clip's value is its sharpest measured frame (its in-focus
 moment: a frozen copy of one of its frames cannot read sharper, and soft transitions do not count).
 
 Also kept: the noise-corrected variance of the Laplacian at a common scale (`laplacian_var`, used for
@@ -127,7 +127,7 @@ def relative_noise(y: np.ndarray) -> float:
     return sigma / c if c > 1e-6 else 0.0
 
 
-def temporal_noise(grays: list[np.ndarray], max_pairs: int = 60) -> float | None:
+def temporal_noise(frames: list[np.ndarray], max_pairs: int = 60) -> float | None:
     """Noise sigma of single frames (grey levels, at the frames' scale) from what changes between
     consecutive frames where the picture stands still: the 25th percentile over tiles and pairs of the
     tiles' mean |difference|, / sqrt(2/pi) / sqrt(2). Texture does not change between frames, so
@@ -136,13 +136,16 @@ def temporal_noise(grays: list[np.ndarray], max_pairs: int = 60) -> float | None
     when fewer than a fifth of them change."""
     from ._util import tile_grid
 
-    n = len(grays) - 1
+    def gray(f):
+        return np.asarray(cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) if f.ndim == 3 else f, np.float32)
+
+    n = len(frames) - 1
     if n < 1:
         return None
-    cols, rows = tile_grid(np.asarray(grays[0]).shape)
+    cols, rows = tile_grid(frames[0].shape[:2])
     vals = []
-    for i in np.unique(np.linspace(0, n - 1, min(max_pairs, n)).round().astype(int)):
-        d = np.abs(np.asarray(grays[i + 1], np.float32) - np.asarray(grays[i], np.float32))
+    for i in np.unique(np.linspace(0, n - 1, min(max_pairs, n)).round().astype(int)):  # consecutive pairs
+        d = np.abs(gray(frames[i + 1]) - gray(frames[i]))
         vals.append(cv2.resize(d, (cols, rows), interpolation=cv2.INTER_AREA).ravel())
     v = np.concatenate(vals)
     live = v[v > 0.05]
@@ -229,12 +232,12 @@ class SharpnessAnalyzer(Analyzer):
         widths, fine, noise = [], [], []
         # frame noise over time on the small frames (72 px), scaled to the full-resolution copies (white
         # noise averages down with the linear size)
-        small = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in media.small.frames[:: max(1, len(media.small) // 61)]]
+        small = media.small.frames
         sig72 = temporal_noise(small) if len(small) > 1 else None
         for i in idx:
             full = media.full_luma(i)
             y = central_crop(full)
-            sig = None if sig72 is None else sig72 * min(full.shape) / min(small[0].shape)
+            sig = None if sig72 is None else sig72 * min(full.shape) / min(small[0].shape[:2])
             wpx, _, rn = edge_width(y, noise_sigma=sig)
             noise.append(rn)
             if wpx is not None:
