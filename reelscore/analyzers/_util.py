@@ -60,28 +60,119 @@ def noise_floor(grays: list[np.ndarray], k: int = 5, prep=None) -> float:
     return float(np.median([noise_sigma(np.asarray(prep(grays[i]) if prep else grays[i], np.float32)) for i in idx]))
 
 
-def robust_diffs(grays: list[np.ndarray]) -> np.ndarray:
-    """Mean absolute change between consecutive frames that ignores temporal noise: frames smoothed
-    (Gaussian, 1 px), and per-pixel changes below 3 sigma of the difference of two noisy frames
-    (sigma = the clip's noise floor) counted as no change. Static noisy footage reads ~0, not motion."""
+def _denoise_small(g: np.ndarray) -> np.ndarray:
+    """3x3 median (removes impulses: salt-and-pepper, dead pixels) then a 1-px Gaussian, float32."""
     import cv2
 
-    if len(grays) < 2:
-        return np.zeros(0)
+    g = np.asarray(g)
+    if g.dtype != np.uint8:
+        g = np.clip(np.round(g), 0, 255).astype(np.uint8)
+    return cv2.GaussianBlur(cv2.medianBlur(g, 3).astype(np.float32), (0, 0), 1.0)
 
-    def smooth(g):
-        return cv2.GaussianBlur(np.asarray(g, np.float32), (0, 0), 1.0)
 
-    # the smoothed frames are made one pair at a time (memory stays flat for thousands of frames)
-    tau = 3.0 * np.sqrt(2.0) * noise_floor(grays, prep=smooth) + 1.0
-    out = []
-    a = smooth(grays[0])
-    for g in grays[1:]:
-        b = smooth(g)
-        d = np.abs(b - a)
-        out.append(float((d * (d > tau)).mean()))
-        a = b
-    return np.asarray(out)
+CHANGE_FLOOR = 1.0  # grey levels of frame-to-frame change always ignored (codec flicker, rounding)
+CHANGE_K = 3.0  # changes are counted above CHANGE_K noise sigmas of the frame difference
+
+
+def tile_grid(shape: tuple[int, int], per_short: int = 6) -> tuple[int, int]:
+    """(columns, rows) of roughly square tiles, `per_short` along the short side."""
+    h, w = shape
+    t = min(h, w) / per_short
+    return max(1, int(round(w / t))), max(1, int(round(h / t)))
+
+
+def _med3(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    return np.maximum(np.minimum(a, b), np.minimum(np.maximum(a, b), c))
+
+
+def _clean_frames(grays: list[np.ndarray]):
+    """Frames denoised in space (3x3 median, 1-px Gaussian) and in time (median of each frame and its
+    two neighbours: a change that lasts one frame, such as impulse noise, codec flicker or a flash, is
+    not movement; a real movement persists; the first and last frames, with one neighbour, keep their
+    neighbour's picture). Yields them one at a time (memory stays flat)."""
+    if len(grays) < 4:
+        for g in grays:
+            yield _denoise_small(g)
+        return
+    a, b = _denoise_small(grays[0]), _denoise_small(grays[1])
+    yield a  # the first and last frames have one neighbour: a change there is not confirmed by a second frame
+    for g in grays[2:]:
+        c = _denoise_small(g)
+        yield _med3(a, b, c)
+        a, b = b, c
+    yield _med3(a, b, a)
+
+
+def change_noise_sigma(grays: list[np.ndarray], max_pairs: int = 300) -> float:
+    """Noise sigma of the difference of two consecutive cleaned frames, measured where nothing
+    changes: the 25th percentile, over tiles and frame pairs, of the tiles' mean |difference|, divided
+    by E|N(0,1)| = sqrt(2/pi). Noise of every kind shows in it (sensor, shot, compression flicker)
+    whatever its spatial structure; real change only raises it (then fewer changes are counted)."""
+    import cv2
+
+    n = len(grays) - 1
+    if n < 1:
+        return 0.0
+    step = max(1, n // max_pairs)
+    cols, rows = tile_grid(np.asarray(grays[0]).shape)
+    vals, prev = [], None
+    for i, f in enumerate(_clean_frames(grays)):
+        if prev is not None and (i - 1) % step == 0:
+            vals.append(cv2.resize(np.abs(f - prev), (cols, rows), interpolation=cv2.INTER_AREA).ravel())
+        prev = f
+    return float(np.quantile(np.concatenate(vals), 0.25) / np.sqrt(2 / np.pi))
+
+
+CHANGE_SPAN_S = 0.2  # change is measured across this much time (then per frame): smooth and jerky
+# movement of the same extent count the same, so a codec that updates blocks in jumps adds nothing
+
+
+def change_energy(grays: list[np.ndarray], sigma: float | None = None,
+                  dt: float | None = None) -> tuple[np.ndarray, np.ndarray, float]:
+    """Frame-to-frame change that is not noise, in grey levels per pixel per frame.
+
+    Frames are cleaned (see _clean_frames); each frame is compared with the one CHANGE_SPAN_S later
+    (`dt`: the frame step in s; consecutive frames when not given), the mean over pixels of
+    max(0, |dY| - tau) with tau = CHANGE_K noise sigmas of the difference (change_noise_sigma) +
+    CHANGE_FLOOR is divided by the number of steps and spread over them. Returns (per consecutive pair
+    frame means (N-1,), tile means (N-1, rows, cols), sigma). Added noise raises tau, so it hides faint
+    changes instead of adding spurious ones; a frozen clip reads 0."""
+    import cv2
+    from collections import deque
+
+    n = len(grays) - 1
+    if n < 1:
+        return np.zeros(0), np.zeros((0, 1, 1)), 0.0
+    sigma = change_noise_sigma(grays) if sigma is None else sigma
+    tau = CHANGE_K * sigma + CHANGE_FLOOR
+    k = 1 if not dt else int(min(n, max(1, round(CHANGE_SPAN_S / dt))))
+    cols, rows = tile_grid(np.asarray(grays[0]).shape)
+    means, tiles = np.zeros(n - k + 1), np.zeros((n - k + 1, rows, cols), np.float32)
+    buf: deque = deque(maxlen=k + 1)
+    j = 0
+    for f in _clean_frames(grays):
+        buf.append(f)
+        if len(buf) == k + 1:
+            e = np.maximum(np.abs(buf[-1] - buf[0]) - tau, 0) / k
+            means[j] = e.mean()
+            tiles[j] = cv2.resize(e, (cols, rows), interpolation=cv2.INTER_AREA)
+            j += 1
+    if k == 1:
+        return means, tiles, sigma
+    # window j covers pairs j..j+k-1: each pair gets the mean of the windows covering it
+    cover = np.zeros(n)
+    pm, pt = np.zeros(n), np.zeros((n, rows, cols), np.float32)
+    for o in range(k):
+        pm[o : o + len(means)] += means
+        pt[o : o + len(means)] += tiles
+        cover[o : o + len(means)] += 1
+    return pm / cover, pt / cover[:, None, None], sigma
+
+
+def robust_diffs(grays: list[np.ndarray]) -> np.ndarray:
+    """Mean noise-free change between consecutive frames (grey levels per pixel; see change_energy):
+    static noisy footage reads ~0, and added noise never reads as motion."""
+    return change_energy(grays)[0]
 
 
 def borders(y: np.ndarray, thresh: float = 16.0) -> tuple[float, float]:

@@ -1,6 +1,7 @@
 """Technical measurements not covered elsewhere: noise level, compression blockiness, banding,
-letterbox/pillarbox borders and upscaled footage. (Blur, exposure and shake come from the
-sharpness, exposure and motion analyzers; the `technical` component combines them all.)"""
+letterbox/pillarbox borders and upscaled footage. (Blur and exposure come from the sharpness and
+exposure analyzers and the `technical` component combines them; camera shake is measured by the motion
+analyzer and scored and advised only by the `motion` component.)"""
 from __future__ import annotations
 
 import cv2

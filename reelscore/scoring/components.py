@@ -248,22 +248,37 @@ def exposure(s):
     return _c("exposure", score, why, sig, v), sug
 
 
+def sharpness_score(edge_px_1080: float | None) -> float | None:
+    """0-100 from the edge width in px at 1080 px short side: 100 at 0.8 px or less (crisp HD), 0 at 12
+    px or more (a 144p clip on a phone), log scale between (each halving of the width is worth the same)."""
+    from ..analyzers.sharpness import SHARP_PX_1080, SOFT_PX_1080
+
+    if edge_px_1080 is None:
+        return None
+    return 100.0 * float(np.clip(math.log(SOFT_PX_1080 / max(edge_px_1080, 1e-3)) / math.log(SOFT_PX_1080 / SHARP_PX_1080), 0, 1))
+
+
 @builder("sharpness", needs=('sharpness',), rank=8)
 def sharpness(s):
+    """How sharp the picture looks on a phone: edge width at 1080 px (see the sharpness analyzer). The
+    soft-footage advice is given only when the source is soft at its own resolution; footage that is
+    sharp but small is the resolution's problem (the technical and format components say so)."""
     sig = s.get("sharpness")
     v = sig.values
-    lv = v["laplacian_var"]
-    score = ramp(math.log10(max(lv, 1e-3)), math.log10(15), math.log10(1200))
-    why = f"Laplacian variance {lv:.0f} (noise removed)"
-    fine = v.get("fine_detail_ratio")
-    if fine is not None and v.get("full_res_short_side", 0) >= 540:
-        # at HD the finest scale must carry detail too: blur and upscaled footage have none there
-        score = min(score, ramp(fine, 0.05, 0.11))
-        why += f", fine detail {fine:.2f} at {v['full_res_short_side']} px"
+    w = v.get("edge_width_px_1080")
+    score = sharpness_score(w)
     sug = []
-    if score < 50:
-        sug.append(Suggestion(component="sharpness", message="The footage is soft: clean the lens, lock focus on the subject, avoid digital zoom and upscaling.", priority=1))
-    return _c("sharpness", score, f"{'sharp' if score >= 60 else 'soft' if score >= 30 else 'blurry'} ({why})", sig, v), sug
+    if score is None:
+        return _c("sharpness", 50.0, "no clear edges to judge sharpness by (neutral)", sig, v), sug
+    native = w * v.get("full_res_short_side", 1080) / 1080.0
+    why = f"edges {w:.1f} px wide at 1080 px ({native:.1f} px at the source's {v.get('full_res_short_side')} px)"
+    if score < 50 and native > NATIVE_SOFT_PX:
+        sug.append(Suggestion(component="sharpness", message=f"The footage is soft: edges are {native:.1f} px wide even at its own resolution ({w:.1f} px at phone size). Clean the lens, lock focus on the subject, and avoid digital zoom and upscaling.", priority=1))
+    label = "sharp" if score >= 60 else "soft" if score >= 30 else "blurry"
+    return _c("sharpness", score, f"{label} ({why})", sig, v), sug
+
+
+NATIVE_SOFT_PX = 2.5  # edge width (px at the source's own resolution) above which the footage itself is out of focus
 
 
 @builder("color", needs=('color',), rank=9)
@@ -295,22 +310,70 @@ def color(s):
     return _c("color", score, why, sig, v), sug
 
 
-@builder("motion", needs=('motion',), rank=10)
+def quiet_static_spans(motion: dict, audio: dict | None = None, pad: float = 0.3,
+                       min_len: float | None = None) -> list[tuple[float, float]]:
+    """The motion analyzer's `static_spans` (no change anywhere in the picture) minus the time anyone
+    speaks (the audio signal's `speech_segments`, padded by `pad` s): the stretches where nothing
+    happens at all. Pieces shorter than the motion analyzer's minimum are dropped."""
+    from ..analyzers.motion import MIN_STATIC_S
+
+    min_len = MIN_STATIC_S if min_len is None else min_len
+    speech = sorted((a - pad, b + pad) for a, b in (audio or {}).get("speech_segments", []) or [])
+    out = []
+    for a, b in motion.get("static_spans", []) or []:
+        pieces = [(a, b)]
+        for sa, sb in speech:
+            nxt = []
+            for pa, pb in pieces:
+                if sb <= pa or sa >= pb:
+                    nxt.append((pa, pb))
+                    continue
+                if sa > pa:
+                    nxt.append((pa, sa))
+                if sb < pb:
+                    nxt.append((sb, pb))
+            pieces = nxt
+        out.extend((round(pa, 2), round(pb, 2)) for pa, pb in pieces if pb - pa >= min_len)
+    return out
+
+
+@builder("motion", needs=('motion', 'audio'), rank=10)
 def motion(s):
+    """Movement that holds attention (the busiest part of the picture, so a gesture counts), minus chaos
+    (whole-frame change above 18 grey levels per frame). Camera shake is measured and advised here (the
+    one shake suggestion of the whole result; technical does not repeat it) but costs no points: added
+    noise and compression hide jitter, so a shake penalty would let a noisier copy score higher, and
+    hand-held footage is normal on the platforms; the advice says what to fix."""
     sig = s.get("motion")
     v = sig.values
+    au = s.get("audio")
+    av = au.values if _ok(au) else None
     e = v["motion_energy"]
-    score = band(e, 0.3, 2.5, 18, 45)
-    score -= min(40.0, 4000 * max(0.0, v["shake"] - 0.004))
+    loc = v.get("local_motion", e)
+    score = min(ramp(math.log10(max(loc, 1e-3)), math.log10(0.3), math.log10(8.0)), ramp(e, 45, 18))
+    px, thr = v.get("shake_px_1080"), v.get("shaky_threshold_px_1080", 4.0)
+    quiet = quiet_static_spans(v, av)
+    speech = sum(b - a for a, b in (av or {}).get("speech_segments", []) or [])
     sug = []
-    if v["is_static"]:
-        sug.append(Suggestion(component="motion", message="The video is nearly static; add movement (camera moves, gestures, B-roll) to hold attention.", priority=1))
-    for a, b in v.get("static_spans", [])[:2]:
-        sug.append(Suggestion(component="motion", message=f"Nothing moves from {a:.1f} s to {b:.1f} s; cut it or add motion.", target=f"{a:.1f}-{b:.1f} s", priority=2))
-    if v["shake"] > 0.006:
-        sug.append(Suggestion(component="motion", message="Footage is shaky; stabilise it (gimbal or stabilisation in the editor).", priority=2))
-    why = f"motion energy {e:.1f}, shake {v['shake'] * 1000:.1f}‰ of width"
-    return _c("motion", score, why, sig, {k: v[k] for k in ("motion_energy", "shake", "static_fraction", "is_static")}), sug
+    if v["is_static"] and speech < 1.0:
+        sug.append(Suggestion(component="motion", message="Nothing moves in almost the whole video and nobody speaks; add movement (camera moves, gestures, B-roll) to hold attention.", priority=1))
+    elif quiet:
+        for a, b in quiet[:2]:
+            sug.append(Suggestion(component="motion", message=f"Nothing moves and nobody speaks from {a:.1f} s to {b:.1f} s; cut it or add motion.", target=f"{a:.1f}-{b:.1f} s", priority=2))
+    if px is not None and px > thr:
+        span = v.get("shake_worst_span")
+        where = f", worst at {span[0]:.1f}-{span[1]:.1f} s ({v.get('shake_worst_px_1080', px):.0f} px)" if span else ""
+        sug.append(Suggestion(component="motion", message=f"The camera shakes: jitter of {px:.0f} px at 1080 px width{where}, over the {thr:.0f} px that reads as steady. Stabilise it (gimbal, tripod, or the editor's stabiliser).",
+                              target=f"{span[0]:.1f}-{span[1]:.1f} s" if span else None, priority=2))
+    desc = "static" if loc < 0.3 else "little movement" if loc < 1.5 else "moving"
+    why = f"{desc} (change {e:.1f}, busiest area {loc:.1f} grey levels per frame)"
+    if px is not None:
+        why += f", camera jitter {px:.1f} px at 1080 width" + (" (shaky)" if px > thr else "")
+    if quiet:
+        why += f", nothing happens for {sum(b - a for a, b in quiet):.1f} s"
+    raw = {k: v.get(k) for k in ("motion_energy", "local_motion", "shake", "shake_px_1080", "shake_worst_span", "static_fraction", "is_static")}
+    raw["quiet_static_spans"] = quiet
+    return _c("motion", score, why, [sig] + ([au] if av is not None else []), raw), sug
 
 
 @builder("pacing", needs=('cuts', 'audio', 'motion'), rank=11)
@@ -669,9 +732,20 @@ def onscreen_text(s):
     return _c("text", score, why, sig, raw, evidence=ev[:12]), sug
 
 
+LOUDNESS_TARGET_LUFS = -14.0  # default playback loudness the platforms normalise to (a platform profile may pass its own)
+OVER_LOUD_LU = 6.0  # LU above the target from which the master is called over-loud
+UNDER_LOUD_LU = 6.0  # LU below the target from which it is called quiet
+
+
 @builder("audio", needs=('audio',), rank=14, guard=False)
 def audio(s):
-    sig = s.get("audio")
+    return audio_component(s.get("audio"))
+
+
+def audio_component(sig: Signal | None, target_lufs: float = LOUDNESS_TARGET_LUFS):
+    """Loudness relative to `target_lufs` (the platform's normalisation target), distortion by clipping
+    (the analyzer's `clipped`: flat-topped waveform, never peak values, which a loud clean master and
+    the codec push past 0 dBFS), silence at the start, and whether there is voice or music."""
     if sig is None or (not sig.applicable and sig.error is None and "no audio" in " ".join(sig.notes)):
         return _c("audio", 10, "no audio track: silent videos rarely travel", sig or Signal(analyzer="audio", version="1", backend="none"), {"has_audio": False}), [
             Suggestion(component="audio", message="Add sound: a trending track or a voice-over (silent videos are rarely pushed).", priority=1)]
@@ -682,39 +756,67 @@ def audio(s):
     if v["silent"]:
         return _c("audio", 10, "the audio track is silent", sig, v), [Suggestion(component="audio", message="The audio track is silent; add music or voice.", priority=1)]
     lufs = v.get("integrated_lufs")
-    score = band(lufs, -40, -18, -10, -4) if lufs is not None else 50
-    clip = v["clipping_fraction"]
-    score -= min(40, 4000 * clip)
+    t = target_lufs
+    score = band(lufs, t - 26, t - 4, t + 4, t + 10) if lufs is not None else 50
+    clipped = bool(v.get("clipped", False))
     score -= 15 * min(1.0, v["leading_silence_s"] / 1.0) if v["leading_silence_s"] > 0.3 else 0
     score += 10 * max(v["speech_fraction"] > 0.2, v["music_likelihood"] > 0.5)
-    if clip > 0.004:  # audible distortion over whole passages: never a good sound, however loud
+    if clipped:  # audible distortion: never a good sound, however loud
         score = min(score, 20)
-    parts = [f"{lufs:.1f} LUFS" if lufs is not None else "loudness n/a",
+    parts = [f"{lufs:.1f} LUFS (target {t:.0f})" if lufs is not None else "loudness n/a",
              f"speech {v['speech_fraction']:.0%}", f"music {'likely' if v['music_likelihood'] > 0.5 else 'unlikely'}"]
     if v.get("tempo_bpm"):
         parts.append(f"{v['tempo_bpm']:.0f} bpm")
-    if lufs is not None and lufs < -20:
-        sug.append(Suggestion(component="audio", message=f"Audio is quiet ({lufs:.0f} LUFS); normalise to about -14 LUFS.", priority=2))
-    if lufs is not None and lufs > -7:
-        sug.append(Suggestion(component="audio", message=f"Audio is very loud ({lufs:.0f} LUFS); bring it down to about -14 LUFS.", priority=2))
-    if clip > 0.001:
-        parts.append(f"clipping {clip:.1%} of samples")
-        sug.append(Suggestion(component="audio", message="Audio clips (distorts); lower the gain or use a limiter.", priority=1 if clip > 0.004 else 2))
+    if lufs is not None and lufs < t - UNDER_LOUD_LU:
+        sug.append(Suggestion(component="audio", message=f"Audio is quiet ({lufs:.0f} LUFS, {t - lufs:.0f} LU under the {t:.0f} LUFS the platform plays at); normalise it to about {t:.0f} LUFS.", priority=2))
+    if lufs is not None and lufs > t + OVER_LOUD_LU:
+        parts.append(f"over-loud by {lufs - t:.0f} LU")
+        sug.append(Suggestion(component="audio", message=f"Audio is mastered very loud ({lufs:.0f} LUFS): the platform turns it down by about {lufs - t:.0f} dB to {t:.0f} LUFS, and what was squashed to make it loud stays squashed. Master to about {t:.0f} LUFS with the peaks intact.", priority=3))
+    if clipped:
+        spans = v.get("clip_times") or []
+        where = ", ".join(f"{a:.1f}-{b:.1f} s" for a, b in spans[:3]) + (" ..." if len(spans) > 3 else "")
+        how = (f"{v.get('flat_topped_peaks', 0)} flat-topped peaks" if v.get("flat_topped_peaks", 0) >= 10
+               else f"{v.get('clip_pileup', 0):.0%} of the sound stuck at one level")
+        parts.append(f"clipped ({how})")
+        sug.append(Suggestion(component="audio", message=f"The audio is clipped ({how}{', at ' + where if where else ''}): the waveform is cut flat, which distorts. Re-record or re-export with the gain lowered, and use a limiter instead of boosting.",
+                              target=where or None, priority=1))
     if v["leading_silence_s"] > 0.5:
         sug.append(Suggestion(component="audio", message=f"The first {v['leading_silence_s']:.1f} s are silent; trim them or start the sound immediately.", target=f"0-{v['leading_silence_s']:.1f} s", priority=1))
-    keys = ("integrated_lufs", "peak_dbfs", "clipping_fraction", "leading_silence_s", "speech_fraction", "music_likelihood", "tempo_bpm", "beat_strength")
-    return _c("audio", score, ", ".join(parts), sig, {k: v.get(k) for k in keys}), sug
+    keys = ("integrated_lufs", "peak_dbfs", "clipped", "clipping_fraction", "flat_topped_peaks", "clip_times", "leading_silence_s",
+            "speech_fraction", "music_likelihood", "tempo_bpm", "beat_strength")
+    raw = {k: v.get(k) for k in keys}
+    raw["loudness_target_lufs"] = t
+    return _c("audio", score, ", ".join(parts), sig, raw), sug
+
+
+LOOP_ADVICE_MAX_S = 8.0  # clips shorter than this are usually watched on repeat: loop advice is worth giving
 
 
 @builder("loop", needs=('loop',), rank=15)
 def loop(s):
+    """Neutral (50) for a video that does not loop, which is the normal case; above 50 for a real loop
+    (the ending returns to the opening picture after leaving it: 60 at the loop threshold, 100 when the
+    two are nearly the same picture). Loop advice only where it is within reach: the ending is already
+    close to the opening, or the clip is short enough to be watched on repeat."""
+    from ..analyzers.loop import LOOP_SIMILARITY
+
     sig = s.get("loop")
     v = sig.values
-    if not v.get("moving", True):
-        return _c("loop", 20, "nothing moves: there is no loop to replay", sig, v), []
-    score = ramp(v["end_to_start_similarity"], 0.3, 0.9)
-    why = "seamless loop" if v["seamless_loop"] else f"ending {v['end_to_start_similarity']:.0%} similar to the opening (edges)"
-    sug = [] if score > 50 else [Suggestion(component="loop", message="End on a frame that matches the opening so the video loops seamlessly (replays count).", priority=3)]
+    sim = v.get("loop_similarity", v.get("end_to_start_similarity", 0.0))
+    sug = []
+    if v.get("is_loop"):
+        score = 60.0 + 0.4 * ramp(sim, LOOP_SIMILARITY, 0.97)
+        why = f"loops: the ending returns to the opening picture ({sim:.0%} similar)"
+    else:
+        score = 50.0
+        why = f"not a loop (neutral): the ending is {sim:.0%} similar to the opening"
+        if not v.get("moving", True):
+            why = "not a loop (neutral): the picture barely changes, so there is nothing to loop"
+        dur = v.get("duration_s")
+        if v.get("near_loop"):
+            sug.append(Suggestion(component="loop", message=f"The ending is already close to the opening ({sim:.0%} similar): end on the exact opening picture (same framing and position) so replays run on seamlessly.", target="last second", priority=3))
+        elif v.get("moving") and dur is not None and dur < LOOP_ADVICE_MAX_S:
+            sug.append(Suggestion(component="loop", message=f"At {dur:.1f} s the clip is short enough to be watched on repeat: end on the opening picture so the replay runs on seamlessly.", target="last second", priority=3))
     return _c("loop", score, why, sig, v), sug
 
 
@@ -766,7 +868,7 @@ SMEARED_FINE = 0.13  # fine-detail ratio under which ...
 SMEARED_NOISE = 0.15  # ... with grain under this, compression has smeared the texture away
 
 
-@builder("technical", needs=('technical', 'sharpness', 'exposure', 'motion', 'format'), rank=6)
+@builder("technical", needs=('technical', 'sharpness', 'exposure', 'format'), rank=6)
 def technical(s):
     t = s.get("technical")
     v = dict(t.values)
@@ -784,7 +886,9 @@ def technical(s):
 
     pen = 0.0
     # noise, blocking, fine detail: measured at the source resolution (a central crop), where they show
-    pen += flag("noise", v["noise_sigma"] > 3, min(35, 3 * (v["noise_sigma"] - 3) + 10), "Visible noise: shoot in more light or apply light denoising.", value=v["noise_sigma"])
+    # visible noise costs at least as much as the missing-fine-detail and low-bitrate flags it switches off
+    # (both read fine detail, which noise imitates): adding noise never makes a clip technically better
+    pen += flag("noise", v["noise_sigma"] > 3, min(40, 3 * (v["noise_sigma"] - 3) + 20), f"Visible noise (sigma {v['noise_sigma']:.1f} grey levels at full resolution): shoot in more light or apply light denoising.", value=v["noise_sigma"])
     pen += flag("banding", v["banding"] > 0.3, 10, "Colour banding in gradients: export with a higher bitrate or add slight grain.", 3, v["banding"])
     pen += flag("letterbox", v["letterbox"] > 0.06, 20, "Black bars top/bottom: crop or reframe to fill 9:16.", 1, v["letterbox"])
     pen += flag("pillarbox", v["pillarbox"] > 0.06, 20, "Black bars left/right: crop or reframe to fill the vertical frame.", 1, v["pillarbox"])
@@ -811,7 +915,11 @@ def technical(s):
     if _ok(sh):
         sigs.append(sh)
         lv = sh.values["laplacian_var"]
-        pen += flag("blur", lv < 40, 25 if lv < 15 else 12, "Blurry footage: lock focus on the subject, clean the lens.", 1, lv)
+        w = sh.values.get("edge_width_px_1080")
+        native = None if w is None else w * sh.values.get("full_res_short_side", 1080) / 1080.0
+        # out of focus at the source's own resolution; the advice comes from the sharpness component
+        pen += flag("blur", native is not None and native > NATIVE_SOFT_PX, 25 if (native or 0) > 2 * NATIVE_SOFT_PX else 12,
+                    "", 1, native, advise=False)
     # detail at the usual scale but none at the finest: upscaled (blurry footage is the blur flag's,
     # texture smeared by compression the low-bitrate flag's)
     pen += flag("upscaled_or_soft", fine is not None and fine < 0.085 and v["noise_sigma"] < 3 and (lv is None or lv >= 40), 20,
@@ -836,10 +944,8 @@ def technical(s):
         pen += flag("clipped_highlights", blown > 0.08, 10, f"Highlights are blown out in {blown:.0%} of the picture"
                     + (f" (worst at {worst:.1f} s)" if worst is not None else "") + ": expose for the bright areas.",
                     2, blown, advise=not bright)
-    mo = s.get("motion")
-    if _ok(mo):
-        sigs.append(mo)
-        pen += flag("shaky", mo.values["shake"] > 0.006, 15, "Shaky footage: stabilise it.", 2, mo.values["shake"])
+    # camera shake is scored and advised under motion only (one problem, one suggestion; freezing a
+    # shaky clip must not make it technically better)
     fm = s.get("format")
     if _ok(fm):
         sigs.append(fm)
