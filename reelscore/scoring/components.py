@@ -273,7 +273,8 @@ def sharpness(s):
     native = w * v.get("full_res_short_side", 1080) / 1080.0
     why = f"edges {w:.1f} px wide at 1080 px ({native:.1f} px at the source's {v.get('full_res_short_side')} px)"
     if score < 50 and native > NATIVE_SOFT_PX:
-        sug.append(Suggestion(component="sharpness", message=f"The footage is soft: edges are {native:.1f} px wide even at its own resolution ({w:.1f} px at phone size). Clean the lens, lock focus on the subject, and avoid digital zoom and upscaling.", priority=1))
+        sug.append(Suggestion(problem="blur", component="sharpness", evidence=[Evidence(value=round(native, 2), note="edge width, px at the source's resolution")],
+                              message=f"The footage is soft: edges are {native:.1f} px wide even at its own resolution ({w:.1f} px at phone size). Clean the lens, lock focus on the subject, and avoid digital zoom and upscaling.", priority=1))
     label = "sharp" if score >= 60 else "soft" if score >= 30 else "blurry"
     return _c("sharpness", score, f"{label} ({why})", sig, v), sug
 
@@ -356,14 +357,17 @@ def motion(s):
     speech = sum(b - a for a, b in (av or {}).get("speech_segments", []) or [])
     sug = []
     if v["is_static"] and speech < 1.0:
-        sug.append(Suggestion(component="motion", message="Nothing moves in almost the whole video and nobody speaks; add movement (camera moves, gestures, B-roll) to hold attention.", priority=1))
+        sug.append(Suggestion(problem="static", component="motion", message="Nothing moves in almost the whole video and nobody speaks; add movement (camera moves, gestures, B-roll) to hold attention.", priority=1))
     elif quiet:
         for a, b in quiet[:2]:
-            sug.append(Suggestion(component="motion", message=f"Nothing moves and nobody speaks from {a:.1f} s to {b:.1f} s; cut it or add motion.", target=f"{a:.1f}-{b:.1f} s", priority=2))
+            sug.append(Suggestion(problem="static", component="motion", message=f"Nothing moves and nobody speaks from {a:.1f} s to {b:.1f} s; cut it or add motion.", target=f"{a:.1f}-{b:.1f} s", priority=2))
     if px is not None and px > thr:
         span = v.get("shake_worst_span")
         where = f", worst at {span[0]:.1f}-{span[1]:.1f} s ({v.get('shake_worst_px_1080', px):.0f} px)" if span else ""
-        sug.append(Suggestion(component="motion", message=f"The camera shakes: jitter of {px:.0f} px at 1080 px width{where}, over the {thr:.0f} px that reads as steady. Stabilise it (gimbal, tripod, or the editor's stabiliser).",
+        sug.append(Suggestion(problem="shaky", component="motion",
+                              evidence=[Evidence(t=span[0] if span else None, t_end=span[1] if span else None,
+                                                 value=round(px, 2), note="camera jitter, px at 1080 px width (p95)")],
+                              message=f"The camera shakes: jitter of {px:.0f} px at 1080 px width{where}, over the {thr:.0f} px that reads as steady. Stabilise it (gimbal, tripod, or the editor's stabiliser).",
                               target=f"{span[0]:.1f}-{span[1]:.1f} s" if span else None, priority=2))
     desc = "static" if loc < 0.3 else "little movement" if loc < 1.5 else "moving"
     why = f"{desc} (change {e:.1f}, busiest area {loc:.1f} grey levels per frame)"
@@ -401,13 +405,24 @@ def pacing(s):
         score += 10 * (on_beat - 0.5)
         why += f", {on_beat:.0%} of cuts on the beat"
     sug = []
-    if v["longest_shot_s"] > 8:
+    # a long shot carried by someone talking is a talking head, not a stalled edit
+    a0, b0 = v.get("longest_shot") or (None, None)
+    talk = 0.0
+    if a0 is not None and _ok(au):
+        talk = sum(max(0.0, min(b0, e) - max(a0, st)) for st, e in au.values.get("speech_segments") or []) / max(b0 - a0, 1e-6)
+    if v["longest_shot_s"] > 8 and talk < 0.5:
         a, b = v.get("longest_shot") or (None, None)
         where = f" ({a:.1f}-{b:.1f} s; dissolves, fades and wipes count as shot changes)" if a is not None else ""
         sug.append(Suggestion(problem='long_shot', component="pacing", message=f"The longest shot runs {v['longest_shot_s']:.1f} s{where}; break it with a cut, zoom or B-roll every 2-4 s.",
                               target=f"{a:.1f}-{b:.1f} s" if a is not None else None, priority=2))
-    if on_beat is not None and on_beat < 0.5 and v["n_cuts"] >= 3:
-        sug.append(Suggestion(problem='off_beat', component="pacing", message="Cuts fall off the beat; snap them to the music's beats.", priority=3))
+    # beat-sync advice only for music-led edits: music likely and speech not dominating
+    music_led = _ok(au) and au.values.get("music_likelihood", 0) > 0.5 and au.values.get("speech_fraction", 1) < 0.3
+    if on_beat is not None and on_beat < 0.5 and v["n_cuts"] >= 3 and music_led:
+        sug.append(Suggestion(problem='off_beat', component="pacing", priority=3,
+                              evidence=[Evidence(value=round(on_beat, 3), note=f"share of {v['n_cuts']} cuts within 80 ms of a beat "
+                                                 f"({au.values.get('tempo_bpm') or 0:.0f} bpm)")],
+                              message=f"Only {on_beat:.0%} of the {v['n_cuts']} cuts land on the music's beat "
+                                      f"({au.values.get('tempo_bpm') or 0:.0f} bpm); snap them to the beats."))
     return _c("pacing", score, why, sigs, raw), sug
 
 
@@ -574,7 +589,7 @@ def continuity(s):
         elif f["duration_s"] > HELD_MAX_S:
             pen += 10
             found.append(f"still picture held {f['start']:.1f}-{f['end']:.1f} s")
-            sug.append(Suggestion(problem='still_held', component="continuity", message=f"A still picture is held unchanged from {f['start']:.1f} to "
+            sug.append(Suggestion(problem='static', component="continuity", message=f"A still picture is held unchanged from {f['start']:.1f} to "
                                   f"{f['end']:.1f} s ({f['duration_s']:.1f} s of identical frames); shorten it or add movement.",
                                   target=f"{f['start']:.1f}-{f['end']:.1f} s", priority=2))
     sub = v.get("subject")
@@ -739,7 +754,9 @@ UNDER_LOUD_LU = 6.0  # LU below the target from which it is called quiet
 
 @builder("audio", needs=('audio',), rank=14, guard=False)
 def audio(s):
-    return audio_component(s.get("audio"))
+    from .platform_rules import loudness_target
+
+    return audio_component(s.get("audio"), target_lufs=loudness_target(platform_profile(s))[0])
 
 
 def audio_component(sig: Signal | None, target_lufs: float = LOUDNESS_TARGET_LUFS):
@@ -748,13 +765,13 @@ def audio_component(sig: Signal | None, target_lufs: float = LOUDNESS_TARGET_LUF
     the codec push past 0 dBFS), silence at the start, and whether there is voice or music."""
     if sig is None or (not sig.applicable and sig.error is None and "no audio" in " ".join(sig.notes)):
         return _c("audio", 10, "no audio track: silent videos rarely travel", sig or Signal(analyzer="audio", version="1", backend="none"), {"has_audio": False}), [
-            Suggestion(component="audio", message="Add sound: a trending track or a voice-over (silent videos are rarely pushed).", priority=1)]
+            Suggestion(problem="no_sound", component="audio", message="Add sound: a trending track or a voice-over (silent videos are rarely pushed).", priority=1)]
     if not _ok(sig):
         return _na("audio", sig, _why_missing(sig)), []
     v = sig.values
     sug = []
     if v["silent"]:
-        return _c("audio", 10, "the audio track is silent", sig, v), [Suggestion(component="audio", message="The audio track is silent; add music or voice.", priority=1)]
+        return _c("audio", 10, "the audio track is silent", sig, v), [Suggestion(problem="no_sound", component="audio", message="The audio track is silent; add music or voice.", priority=1)]
     lufs = v.get("integrated_lufs")
     t = target_lufs
     score = band(lufs, t - 26, t - 4, t + 4, t + 10) if lufs is not None else 50
@@ -768,20 +785,22 @@ def audio_component(sig: Signal | None, target_lufs: float = LOUDNESS_TARGET_LUF
     if v.get("tempo_bpm"):
         parts.append(f"{v['tempo_bpm']:.0f} bpm")
     if lufs is not None and lufs < t - UNDER_LOUD_LU:
-        sug.append(Suggestion(component="audio", message=f"Audio is quiet ({lufs:.0f} LUFS, {t - lufs:.0f} LU under the {t:.0f} LUFS the platform plays at); normalise it to about {t:.0f} LUFS.", priority=2))
+        sug.append(Suggestion(problem="loudness", component="audio", evidence=[Evidence(value=round(lufs, 1), note="integrated loudness, LUFS")],
+                              message=f"Audio is quiet ({lufs:.0f} LUFS, {t - lufs:.0f} LU under the {t:.0f} LUFS the platform plays at); normalise it to about {t:.0f} LUFS.", priority=2))
     if lufs is not None and lufs > t + OVER_LOUD_LU:
         parts.append(f"over-loud by {lufs - t:.0f} LU")
-        sug.append(Suggestion(component="audio", message=f"Audio is mastered very loud ({lufs:.0f} LUFS): the platform turns it down by about {lufs - t:.0f} dB to {t:.0f} LUFS, and what was squashed to make it loud stays squashed. Master to about {t:.0f} LUFS with the peaks intact.", priority=3))
+        sug.append(Suggestion(problem="loudness", component="audio", evidence=[Evidence(value=round(lufs, 1), note="integrated loudness, LUFS")],
+                              message=f"Audio is mastered very loud ({lufs:.0f} LUFS): the platform turns it down by about {lufs - t:.0f} dB to {t:.0f} LUFS, and what was squashed to make it loud stays squashed. Master to about {t:.0f} LUFS with the peaks intact.", priority=3))
     if clipped:
         spans = v.get("clip_times") or []
         where = ", ".join(f"{a:.1f}-{b:.1f} s" for a, b in spans[:3]) + (" ..." if len(spans) > 3 else "")
         how = (f"{v.get('flat_topped_peaks', 0)} flat-topped peaks" if v.get("flat_topped_peaks", 0) >= 10
                else f"{v.get('clip_pileup', 0):.0%} of the sound stuck at one level")
         parts.append(f"clipped ({how})")
-        sug.append(Suggestion(component="audio", message=f"The audio is clipped ({how}{', at ' + where if where else ''}): the waveform is cut flat, which distorts. Re-record or re-export with the gain lowered, and use a limiter instead of boosting.",
+        sug.append(Suggestion(problem="clipping", component="audio", message=f"The audio is clipped ({how}{', at ' + where if where else ''}): the waveform is cut flat, which distorts. Re-record or re-export with the gain lowered, and use a limiter instead of boosting.",
                               target=where or None, priority=1))
     if v["leading_silence_s"] > 0.5:
-        sug.append(Suggestion(component="audio", message=f"The first {v['leading_silence_s']:.1f} s are silent; trim them or start the sound immediately.", target=f"0-{v['leading_silence_s']:.1f} s", priority=1))
+        sug.append(Suggestion(problem="late_sound", component="audio", message=f"The first {v['leading_silence_s']:.1f} s are silent; trim them or start the sound immediately.", target=f"0-{v['leading_silence_s']:.1f} s", priority=1))
     keys = ("integrated_lufs", "peak_dbfs", "clipped", "clipping_fraction", "flat_topped_peaks", "clip_times", "leading_silence_s",
             "speech_fraction", "music_likelihood", "tempo_bpm", "beat_strength")
     raw = {k: v.get(k) for k in keys}
@@ -814,9 +833,9 @@ def loop(s):
             why = "not a loop (neutral): the picture barely changes, so there is nothing to loop"
         dur = v.get("duration_s")
         if v.get("near_loop"):
-            sug.append(Suggestion(component="loop", message=f"The ending is already close to the opening ({sim:.0%} similar): end on the exact opening picture (same framing and position) so replays run on seamlessly.", target="last second", priority=3))
+            sug.append(Suggestion(problem="loop", component="loop", message=f"The ending is already close to the opening ({sim:.0%} similar): end on the exact opening picture (same framing and position) so replays run on seamlessly.", target="last second", priority=3))
         elif v.get("moving") and dur is not None and dur < LOOP_ADVICE_MAX_S:
-            sug.append(Suggestion(component="loop", message=f"At {dur:.1f} s the clip is short enough to be watched on repeat: end on the opening picture so the replay runs on seamlessly.", target="last second", priority=3))
+            sug.append(Suggestion(problem="loop", component="loop", message=f"At {dur:.1f} s the clip is short enough to be watched on repeat: end on the opening picture so the replay runs on seamlessly.", target="last second", priority=3))
     return _c("loop", score, why, sig, v), sug
 
 
