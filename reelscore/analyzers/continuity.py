@@ -38,9 +38,9 @@ def _block_detail(y: np.ndarray) -> np.ndarray:
     """Variance of the Laplacian per block of a BLOCKS x BLOCKS grid, at the sharpness analyzer's scale."""
     import cv2
 
-    from .sharpness import _at_ref
+    from .sharpness import _ref_scale
 
-    lap = cv2.Laplacian(_at_ref(y.astype(np.float32)), cv2.CV_32F, ksize=3)
+    lap = cv2.Laplacian(_ref_scale(y.astype(np.float32))[0], cv2.CV_32F, ksize=3)
     h, w = lap.shape
     bh, bw = h // BLOCKS, w // BLOCKS
     return lap[: bh * BLOCKS, : bw * BLOCKS].reshape(BLOCKS, bh, BLOCKS, bw).var((1, 3)).reshape(-1)
