@@ -315,7 +315,7 @@ def run(seeds: list[int], n_cases: int, fast: bool, out_json: str | None, workdi
                       "seconds": round(time.time() - t0, 1)}
     if out_json:
         Path(out_json).parent.mkdir(parents=True, exist_ok=True)
-        Path(out_json).write_text(json.dumps(res, indent=1, default=str))
+        Path(out_json).write_text(json.dumps(res, separators=(",", ":"), default=str))
     return res
 
 

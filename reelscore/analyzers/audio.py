@@ -110,7 +110,7 @@ def smp_audio_stats(a: np.ndarray, sr: int) -> dict[str, float]:
 
 PILEUP_MIN = 0.02  # share of sounding samples piled up at one level near the top (clean/limited audio: < 0.005)
 PILEUP_MIN_LEVEL = 0.5  # ... at no less than this level (linear, of the decoded mono signal's full scale)
-FLAT_MIN_PEAKS, FLAT_MIN_SHARE = 10, 0.02  # flat-topped peaks needed (count and share of the loud peaks)
+FLAT_MIN_PEAKS, FLAT_MIN_SHARE = 3, 0.04  # flat-topped peaks needed (count and share of the loud peaks)
 FLAT_RATIO = 0.75  # width at 97 % over width at 85 % of a peak above which it is flat-topped (smooth: 0.45)
 FLAT_MIN_WIDTH = 6  # samples (0.375 ms at 16 kHz) a peak must span at 85 % for its shape to be measurable
 
