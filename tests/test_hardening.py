@@ -121,9 +121,10 @@ def test_followers_zero_is_zero_not_unknown(clip):
     from reelscore.config import AnalysisConfig
 
     a = reelscore.analyze(clip, caption="hi", followers=0, config=AnalysisConfig(use_cache=False, analyzers=("format",)))
-    assert "followers" in a.engagement.inputs_used
-    acc = next(c for c in a.components if c.name == "account")
-    assert "follower count 0" in acc.explanation
+    assert "followers" in a.engagement.inputs_used and "followers" in a.outlook.inputs_used
+    b = reelscore.analyze(clip, caption="hi", config=AnalysisConfig(use_cache=False, analyzers=("format",)))
+    assert "followers" not in b.engagement.inputs_used  # unknown is not zero: another model variant
+    assert a.outlook.views.p50 != b.outlook.views.p50
 
 
 def test_garbage_model_file_is_a_clean_error(clip, tmp_path):

@@ -14,7 +14,8 @@ from conftest import MEDIA, need
 @pytest.fixture(scope="module")
 def bunny_json():
     p = subprocess.run([sys.executable, "-m", "reelscore.presentation.cli", "analyze", str(need(MEDIA / "bigbuckbunny.mp4")),
-                        "--caption", "Watch till the end 🐰 Which part made you laugh? #animation #blender", "--json", "-"],
+                        "--caption", "Watch till the end 🐰 Which part made you laugh? #animation #blender", "--json", "-",
+                        "--no-cache"],  # other tests analyze the same file: a cache hit would skip the decode
                        capture_output=True, text=True, timeout=600)
     assert p.returncode == 0, p.stderr
     return json.loads(p.stdout)

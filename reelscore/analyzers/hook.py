@@ -133,7 +133,7 @@ def opening_events(ys: list[np.ndarray], times: list[float], tau: float) -> tupl
 class HookAnalyzer(Analyzer):
     name = "hook"
     cost = 1.5
-    version = "3"
+    version = "4"
     description = ("opening seconds: persistent visual changes (scene changes, elements and text appearing), "
                    "movement, flashes (not counted), first held frame's sharpness/exposure, opening loudness")
 

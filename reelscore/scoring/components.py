@@ -808,7 +808,7 @@ def audio_component(sig: Signal | None, target_lufs: float = LOUDNESS_TARGET_LUF
     return _c("audio", score, ", ".join(parts), sig, raw), sug
 
 
-LOOP_ADVICE_MAX_S = 8.0  # clips shorter than this are usually watched on repeat: loop advice is worth giving
+LOOP_ADVICE_MAX_S = 6.0  # clips shorter than this are usually watched on repeat: loop advice is worth giving
 
 
 @builder("loop", needs=('loop',), rank=15)

@@ -24,7 +24,6 @@ PRIOR_WEIGHTS: dict[str, float] = {
     "pacing": 0.04,
     "motion": 0.025,
     "text": 0.025,
-    "faces": 0.025,
     "loop": 0.015,
     "aesthetics": 0.02,
     "exposure": 0.01,

@@ -566,6 +566,8 @@ def fix(path: str | os.PathLike, out: str | os.PathLike, platform: str | None = 
     p_an = stage("analyze", 0.0, 1.0)
     before = analyze(path, caption=caption, account=account, config=config, model=model,
                      progress=(lambda s, f: p_an(s, f)) if p_an else None, on_result=keep_media)
+    if p_an:  # done (cached signals skip the stages that would have said so)
+        p_an("scoring", 1.0)
     media = captured["media"]
     info = media.info
     sig = before.signals
@@ -765,6 +767,8 @@ def fix(path: str | os.PathLike, out: str | os.PathLike, platform: str | None = 
     p_a = stage("reanalyze", 0.0, 1.0)
     after = analyze(out, caption=caption, account=account, config=config, model=model,
                     progress=(lambda s, f: p_a(s, f)) if p_a else None, on_result=on_after)
+    if p_a:
+        p_a("scoring", 1.0)
     result.score_after = after.score
     result.changed_factors = changed_factors(before, after)
     a_after = after.signals.get("audio")

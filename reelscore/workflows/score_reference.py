@@ -48,7 +48,7 @@ def clip_subscores(dirs: list[str], log=print) -> list[dict]:
     from ..config import AnalysisConfig
     from ..pipeline import analyze
 
-    files = sorted(p for d in dirs for p in Path(d).rglob("*") if p.suffix.lower() in VIDEO_EXT)
+    files = sorted({p.resolve() for d in dirs for p in Path(d).rglob("*") if p.suffix.lower() in VIDEO_EXT})
     out = []
     for p in files:
         try:
@@ -217,7 +217,7 @@ def build_reference(data: list[str], clip_dirs: list[str], out: str, model: str 
             donor = face_rows[int(rng.integers(len(face_rows)))]
             r.update({"c_" + k: donor["c_" + k] for k in FACES_NEUTRAL})
     feats = [caption_features(r["_text"]) for r in ref_rows]
-    learned = pe.effects(ref_rows, [f["clarity_issues"] for f in feats], groups=("caption", "duration", "faces"),
+    learned = pe.effects(ref_rows, [f["clarity_issues"] for f in feats], groups=("caption", "duration"),
                          languages=[f["language"] for f in feats])
     # format: the post's own dimensions (broad sample), else a random real post's
     own = [format_subscore(*dims[broad[i].id], broad[i].duration or 20.0) if s == "b" and broad[i].id in dims else None
