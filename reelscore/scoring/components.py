@@ -119,13 +119,14 @@ def _grouped(items: list[dict]) -> list[tuple[dict, list[float]]]:
 
 
 def duration_fit(prof, d: float) -> float:
-    """0-100: how a clip of `d` seconds fits the platform's length rules (100 inside the recommended range,
-    a linear fall to 60 at the platform's minimum and maximum, 0 outside them)."""
+    """0-100: how a clip of `d` seconds fits the platform's length rules (100 inside the recommended range;
+    shorter, a gentle fall to 85 at the platform's minimum, since a short clip that lands one idea is fine;
+    longer, a fall to 60 at its maximum, since platforms say they recommend long ones less; 0 outside them)."""
     lo, hi = prof.recommended_duration_s
     if d < prof.min_duration_s - 0.1 or d > prof.max_duration_s + 0.5:
         return 0.0
     if d < lo:
-        return 60.0 + 40.0 * (d - prof.min_duration_s) / max(lo - prof.min_duration_s, 1e-6)
+        return 85.0 + 15.0 * (d - prof.min_duration_s) / max(lo - prof.min_duration_s, 1e-6)
     if d > hi:
         return 100.0 - 40.0 * (d - hi) / max(prof.max_duration_s - hi, 1e-6)
     return 100.0
@@ -182,7 +183,9 @@ def format_fit(s):
     if sz is not None and sz.applicable:
         faces = [h for h in sz.values.get("hidden", []) if h["kind"] == "face"]
         raw["face_hidden"] = bool(faces)
-        if faces:
+        # a video that is not vertical gets the reframing advice first: where things sit changes with it
+        upright = v["orientation"] == "vertical"
+        if faces and upright:
             score -= 10
             first, ts = max(_grouped(faces), key=lambda g: len(g[1]))
             parts.append(f"face under the {prof.label} {first['overlay']} at {_span(ts)}")
@@ -193,7 +196,7 @@ def format_fit(s):
         cover = sz.values.get("cover") or {}
         cut = cover.get("cut") or []
         raw["cover_grid_cut"] = bool(cut)
-        if cut and prof.grid_crop_aspect > 0.57:
+        if cut and prof.grid_crop_aspect > 0.57 and upright:
             score -= 5
             it = max(cut, key=lambda c: 1 - c["inside"])
             what = f"the text '{it['text']}'" if it.get("text") else "the face"
@@ -699,7 +702,9 @@ def onscreen_text(s):
         why += f"; watermark '{v['watermark_text']}'"
     # under the platform's interface (safe zones)
     sz = s.get("safe_zones")
-    hidden = [h for h in (sz.values.get("hidden", []) if sz is not None else []) if h["kind"] == "text"]
+    fm = s.get("format")
+    upright = not _ok(fm) or fm.values.get("orientation") == "vertical"  # else reframing comes first
+    hidden = [h for h in (sz.values.get("hidden", []) if sz is not None else []) if h["kind"] == "text" and upright]
     raw["text_hidden"] = bool(hidden)
     raw["platform"] = prof.name
     if hidden:
