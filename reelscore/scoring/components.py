@@ -419,7 +419,8 @@ def pacing(s):
         sug.append(Suggestion(problem='long_shot', component="pacing", message=f"The longest shot runs {v['longest_shot_s']:.1f} s{where}; break it with a cut, zoom or B-roll every 2-4 s.",
                               target=f"{a:.1f}-{b:.1f} s" if a is not None else None, priority=2))
     # beat-sync advice only for music-led edits: music likely and speech not dominating
-    music_led = _ok(au) and au.values.get("music_likelihood", 0) > 0.5 and au.values.get("speech_fraction", 1) < 0.3
+    music_led = (_ok(au) and au.values.get("music_likelihood", 0) > 0.5 and au.values.get("speech_fraction", 1) < 0.3
+                 and au.values.get("beat_strength", 0) >= 0.12)  # and a beat one can hear (wind or hum has none)
     if on_beat is not None and on_beat < 0.5 and v["n_cuts"] >= 3 and music_led:
         sug.append(Suggestion(problem='off_beat', component="pacing", priority=3,
                               evidence=[Evidence(value=round(on_beat, 3), note=f"share of {v['n_cuts']} cuts within 80 ms of a beat "
