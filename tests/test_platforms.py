@@ -124,7 +124,7 @@ def test_hidden_items_carry_time_box_overlay_and_where_to_move():
     (item,) = v["hidden"]
     assert item["kind"] == "text" and item["t"] == 1.0 and item["overlay"] == "caption, username and audio"
     assert item["box"] == pytest.approx(TITLE["bottom"])
-    assert "up by ~" in item["move"] and "14%" in item["move"] and "65%" in item["move"]
+    assert "up by ~" in item["move"] and "14%" in item["move"] and "78%" in item["move"]
     # moving the box by the advised amount clears the overlay
     pct = float(item["move"].split("~")[1].split("%")[0]) / 100
     moved = list(TITLE["bottom"])

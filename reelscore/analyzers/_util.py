@@ -177,20 +177,22 @@ def robust_diffs(grays: list[np.ndarray]) -> np.ndarray:
 
 def borders(y: np.ndarray, thresh: float = 16.0) -> tuple[float, float]:
     """(letterbox fraction of height, pillarbox fraction of width) of near-black uniform bars."""
-    def run(profile_mean, profile_std):
+    def run(profile_mean, profile_std, profile_max):
         n = 0
-        for m, s in zip(profile_mean, profile_std):
-            if m < thresh and s < 6:
+        for m, s, mx in zip(profile_mean, profile_std, profile_max):
+            if m < thresh and s < 6 and mx < 3 * thresh:  # uniform and no light in it (a dark scene has some)
                 n += 1
             else:
                 break
         return n
 
-    rm, rs = y.mean(1), y.std(1)
-    cm, cs = y.mean(0), y.std(0)
-    top, bot = run(rm, rs), run(rm[::-1], rs[::-1])
-    left, right = run(cm, cs), run(cm[::-1], cs[::-1])
-    return (top + bot) / y.shape[0], (left + right) / y.shape[1]
+    rm, rs, rx = y.mean(1), y.std(1), y.max(1)
+    cm, cs, cx = y.mean(0), y.std(0), y.max(0)
+    top, bot = run(rm, rs, rx), run(rm[::-1], rs[::-1], rx[::-1])
+    left, right = run(cm, cs, cx), run(cm[::-1], cs[::-1], cx[::-1])
+    lb, pb = (top + bot) / y.shape[0], (left + right) / y.shape[1]
+    # bars frame a picture: a frame that is dark almost everywhere is a dark picture, not bars
+    return (0.0 if lb > 0.9 else lb), (0.0 if pb > 0.9 else pb)
 
 
 def noise_sigma(y: np.ndarray) -> float:

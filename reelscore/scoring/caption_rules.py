@@ -84,8 +84,7 @@ def caption_component(sig: Signal | None) -> tuple[Component | None, list[Sugges
                "hostile": "The caption insults or attacks; hostile captions drive people away (and risk demotion)."}
         for i in issues:
             sug.append(Suggestion(problem='unclear_caption', component="caption", message=msg[i], target="whole caption", priority=1))
-    if v["emoji_count"] == 0 and v["words"] > 3:
-        sug.append(Suggestion(problem='no_emoji', component="caption", action="caption:add_emoji", message="Add one or two emoji to the first line to draw the eye.", target="first line", priority=3))
+    # no emoji advice: whether one fits depends on the tone (an editor's review: 'Never forget.' needs none)
     raw = {k: v.get(k) for k in ("length", "language", "sentiment", "clarity_issues", "hook_patterns", "cta", "cta_visible", "hashtag_count",
                              "generic_hashtags", "spammy_hashtags", "niche_hashtag_count", "emoji_count", "mentions",
                              "readability", "over_visible_limit")}

@@ -33,7 +33,7 @@ def duration_case(profile: PlatformProfile, duration_s: float | None) -> str | N
         return "under_min"
     if duration_s > hi + 0.5:
         return "over_recommended"
-    if duration_s < lo - 0.5:
+    if duration_s < lo / 2:  # within a factor of two of the sweet spot, the length is the content's choice
         return "under_recommended"
     return None
 

@@ -34,7 +34,7 @@ from .reference import ScoreReference, load_reference
 
 FIX_TARGET = 80.0  # a fixed prior factor is assumed to reach this sub-score, or +10 if already above (what-if)
 PRIOR_ONLY_SD = 0.25  # without a reference file: the prior effects' assumed spread (log10), said in the result
-MIN_GAIN = 0.05  # points: a suggestion predicted to gain less is not advice
+MIN_EFFECT = 0.002  # log10 views (x1.005): a suggestion predicted to gain less is not advice
 
 DEFINITION = ("Virality Score = percentile (0-100) of this post's predicted effect on views (relative to the same "
               "account's typical post) among reference posts: real captions and hashtags of a broad TikTok sample "
@@ -344,30 +344,33 @@ def _what_if(suggestions, sc: Scorer, comps: dict[str, Component], effects: dict
             target = min(100.0, max(FIX_TARGET, cur + 10, (comps[s.component].neutral or 50.0)))
             e = prior_effect(s.component, target, sc.neutral, sc.prior_weights())
             new_total = total - effects[s.component] + e
-        g = None if new_total is None else sc.percentile(new_total) - score
+        g = None if new_total is None else (new_total - total, sc.percentile(new_total) - score)
         cache[key] = g
         return g
 
-    out, checks = [], []
+    out, checks, effect_gain = [], [], {}
     for s in suggestions:
         if isinstance(s, Check):
             checks.append(s)
             continue
         s = s.model_copy()
         g = gain_for(s)
-        if g is None or g < MIN_GAIN:
+        if g is None or g[0] < MIN_EFFECT:
             continue
-        s.expected_gain = round(float(g), 2)
+        # ranked by the effect it is predicted to have on views; shown as points of the score, which at the
+        # ends of the percentile scale move little even for a real improvement (never shown as 0)
+        effect_gain[id(s)] = g[0]
+        s.expected_gain = max(0.01, round(float(g[1]), 2))
         out.append(s)
     # one suggestion per problem: the one with the highest gain; a general one gives way to specific ones
     best: dict[str, Suggestion] = {}
-    for s in sorted(out, key=lambda s: (-s.expected_gain, s.priority)):
+    for s in sorted(out, key=lambda s: (-effect_gain[id(s)], s.priority)):
         key = s.problem or f"{s.component}:{s.message}"
         best.setdefault(key, s)
     for general, specific in SUBSUMED.items():
         if general in best and specific & set(best):
             del best[general]
-    ranked = sorted(best.values(), key=lambda s: (-s.expected_gain, s.priority))
+    ranked = sorted(best.values(), key=lambda s: (-effect_gain[id(s)], s.priority))
     for s in ranked + checks:
         if not s.evidence:
             s.evidence = _evidence_from_target(s.target)
@@ -376,7 +379,7 @@ def _what_if(suggestions, sc: Scorer, comps: dict[str, Component], effects: dict
 
 # a general problem whose advice adds nothing once a specific one is named
 SUBSUMED = {"low_quality": {"noise", "blockiness", "blur", "soft", "low_bitrate", "upscaled_or_soft", "banding",
-                            "exposure", "shaky"}}
+                            "exposure", "shaky", "low_resolution"}}
 _SPAN = __import__("re").compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:-\s*(\d+(?:\.\d+)?))?\s*s\b")
 
 

@@ -51,6 +51,14 @@ HOOK_PATTERNS = {
     "curiosity": r"\b(secret|nobody|no one|you won'?t believe|wait (for|till) (it|the end)|watch till|bí mật|không ai|chờ đến cuối|xem đến cuối|the truth|why you|stop)\b",
     "list": r"\b(top \d+|\d+ (ways|tips|things|reasons|mẹo|cách))\b",
 }
+# hooks the engagement model was not trained with (it reads `has_hook_model`): a title line ("ASL sign of the day:
+# BOOK"), a story opener ("He heard the word walk."), a reveal ("Meet ...", "This is ...", "Watch what ...")
+HOOK_MORE = {
+    "title": r"^[^:?!.]{3,40}:\s*\S",
+    "story": (r"\b(he|she|they|i|we|my \w+|our \w+)\b[^.!?]{0,40}\b(heard|saw|found|tried|tested|made|built|asked|said|"
+              r"learned|thought|decided|bought|quit|started)\b"),
+    "reveal": r"\b(meet|this is|here'?s|watch (it|this|what|how)|guess (what|who|how)|the moment)\b",
+}
 INTENSIFIERS = r"\b(very|so|really|super|extremely|totally|absolutely|insanely|rất|quá|cực|siêu)\b"
 EMOJI_RE = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\U0001F1E6-\U0001F1FF]")
 HASHTAG_RE = re.compile(r"#([^\s#.,!?;:]+)")
@@ -192,7 +200,8 @@ def caption_features(text: str | None, extra_hashtags: list[str] | None = None, 
     english = lang == "en" or (lang is None)
     model_ctas = [k for k, pat in CTA.items() if re.search(pat, low)]
     ctas = model_ctas + [k for k, pat in CTA_MORE.items() if re.search(pat, low)]
-    hooks = [k for k, pat in HOOK_PATTERNS.items() if re.search(pat, first_line_body.lower())]
+    model_hooks = [k for k, pat in HOOK_PATTERNS.items() if re.search(pat, first_line_body.lower())]
+    hooks = model_hooks + [k for k, pat in HOOK_MORE.items() if re.search(pat, first_line_body.lower())]
     emojis = EMOJI_RE.findall(text)
     letters = [c for c in body if c.isalpha()]
     caps_ratio = (sum(c.isupper() for c in letters) / len(letters)) if letters else 0.0
@@ -217,7 +226,7 @@ def caption_features(text: str | None, extra_hashtags: list[str] | None = None, 
         "exclamations": text.count("!"), "questions": text.count("?"), "caps_ratio": round(caps_ratio, 3),
         "intensifiers": len(re.findall(INTENSIFIERS, low)),
         "emoji_count": len(emojis), "emoji_only": bool(emojis) and not letters,
-        "hook_patterns": hooks, "has_hook": bool(hooks),
+        "hook_patterns": hooks, "has_hook": bool(hooks), "has_hook_model": bool(model_hooks),
         "question_not_first_line": "?" in body and "?" not in first_line_body,
         "cta": ctas, "has_cta": bool(ctas), "has_cta_model": bool(model_ctas), "cta_visible": cta_pos is not None and cta_pos <= VISIBLE_CHARS,
         "mentions": MENTION_RE.findall(text)[:20],

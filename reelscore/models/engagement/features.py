@@ -118,7 +118,7 @@ def post_features(p: Post, cap: dict | None = None, age_days: float | None = Non
         "cap_length": float(cap["body_length"]), "cap_words": float(cap["words"]), "cap_lines": float(cap["lines"]),
         "cap_emoji": float(cap["emoji_count"]), "cap_questions": float(cap["questions"]),
         "cap_exclaims": float(cap["exclamations"]), "cap_caps_ratio": float(cap["caps_ratio"]),
-        "cap_has_cta": float(cap.get("has_cta_model", cap["has_cta"])), "cap_has_hook": float(cap["has_hook"]),
+        "cap_has_cta": float(cap.get("has_cta_model", cap["has_cta"])), "cap_has_hook": float(cap.get("has_hook_model", cap["has_hook"])),
         "cap_mentions": float(len(cap["mentions"])), "cap_sentiment": float(cap["sentiment"]["compound"]),
         "cap_empty": float(cap["empty"]),
         "tag_count": float(len(tags)), "tag_generic": float(len(cap["generic_hashtags"])),
