@@ -119,15 +119,13 @@ def _grouped(items: list[dict]) -> list[tuple[dict, list[float]]]:
 
 
 def duration_fit(prof, d: float) -> float:
-    """0-100: how a clip of `d` seconds fits the platform's length rules (100 from half the recommended
-    range's start to its end; shorter, a gentle fall to 85 at the platform's minimum, since a short clip that
-    lands one idea is fine;
+    """0-100: how a clip of `d` seconds fits the platform's length rules (100 from the platform's minimum to
+    the end of its recommended range: a short clip that lands one idea is fine, an editor's review marked
+    every "make it longer" wrong;
     longer, a fall to 60 at its maximum, since platforms say they recommend long ones less; 0 outside them)."""
     lo, hi = prof.recommended_duration_s
     if d < prof.min_duration_s - 0.1 or d > prof.max_duration_s + 0.5:
         return 0.0
-    if d < lo / 2:  # within a factor of two of the sweet spot the length is the content's choice
-        return 85.0 + 15.0 * (d - prof.min_duration_s) / max(lo / 2 - prof.min_duration_s, 1e-6)
     if d > hi:
         return 100.0 - 40.0 * (d - hi) / max(prof.max_duration_s - hi, 1e-6)
     return 100.0
@@ -212,7 +210,7 @@ def format_fit(s):
     return _c("format", score, "; ".join(parts), sig, raw, evidence=ev), sug
 
 
-DARK_ADVICE = 70  # mean luma of the footage under which brightening is advised
+DARK_ADVICE = 60  # mean luma of the footage under which brightening is advised (a graded 70 is a look)
 
 
 @builder("exposure", needs=('exposure',), rank=7)
@@ -794,7 +792,7 @@ def audio_component(sig: Signal | None, target_lufs: float = LOUDNESS_TARGET_LUF
         parts.append(f"{v['tempo_bpm']:.0f} bpm")
     if lufs is not None and lufs < t - UNDER_LOUD_LU:
         ev = [Evidence(value=round(lufs, 1), note="integrated loudness, LUFS")]
-        if v["speech_fraction"] < 0.1 and v["music_likelihood"] <= 0.5:
+        if v["speech_fraction"] < 0.1 and (v["music_likelihood"] <= 0.5 or v.get("beat_strength", 0) < 0.12):
             # only background sound (wind, rumble, room tone): turning it up makes the noise loud
             sug.append(Suggestion(problem="no_sound", component="audio", evidence=ev, priority=2,
                                   message=f"The sound is quiet background noise only ({lufs:.0f} LUFS, no speech or music found): "
@@ -823,6 +821,7 @@ def audio_component(sig: Signal | None, target_lufs: float = LOUDNESS_TARGET_LUF
     return _c("audio", score, ", ".join(parts), sig, raw), sug
 
 
+NEAR_LOOP_MAX_S = 20.0  # a seamless loop matters for clips watched on repeat, not for a 40 s demo
 LATE_SOUND_S = 1.0  # sound starting this late is a silent opening (a fade-in over the first half second is not)
 
 
@@ -846,7 +845,8 @@ def loop(s):
         why = f"not a loop (neutral): the ending is {sim:.0%} similar to the opening"
         if not v.get("moving", True):
             why = "not a loop (neutral): the picture barely changes, so there is nothing to loop"
-        if v.get("near_loop") and sim < LOOP_SIMILARITY:  # close, not already there
+        dur = v.get("duration_s") or 0.0
+        if v.get("near_loop") and sim < LOOP_SIMILARITY and dur <= NEAR_LOOP_MAX_S:  # close, not already there
             sug.append(Suggestion(problem="loop", component="loop", message=f"The ending is already close to the opening ({sim:.0%} similar): end on the exact opening picture (same framing and position) so replays run on seamlessly.", target="last second", priority=3))
         # no advice for other clips: an editor's review found "end on the opening" pointless where the video
         # progresses (a flower opening, a drive, a race) and moot where a still shot already ends as it began
@@ -975,11 +975,11 @@ def technical(s):
         bright = (ex.values.get("mean_luma_natural") or 0) > 175
         worst = ex.values.get("worst_blown_t")
         # with a person in the picture the exposure is right for the face: blown background stays a mark, not advice
-        fa = s.get("faces")
-        person = _ok(fa) and fa.values.get("face_fraction", 0) >= 0.5
+        # a mark in the score, never advice: in an editor's review of real clips every "expose for the bright
+        # areas" was wrong (a sky or a ceiling light behind the subject; exposing for it darkens the subject)
         pen += flag("clipped_highlights", blown > 0.08, 10, f"Highlights are blown out in {blown:.0%} of the picture"
                     + (f" (worst at {worst:.1f} s)" if worst is not None else "") + ": expose for the bright areas.",
-                    2, blown, advise=not bright and not person)
+                    2, blown, advise=False)
     # camera shake is scored and advised under motion only (one problem, one suggestion; freezing a
     # shaky clip must not make it technically better)
     fm = s.get("format")

@@ -8,7 +8,7 @@ Every message names the platform and the number it rests on; the numbers come fr
 from __future__ import annotations
 
 from ..platforms import PlatformProfile, get_profile
-from ..schema import Evidence, Suggestion
+from ..schema import Check, Evidence, Suggestion
 from ..text.caption import split_caption
 
 
@@ -33,14 +33,14 @@ def duration_case(profile: PlatformProfile, duration_s: float | None) -> str | N
         return "under_min"
     if duration_s > hi + 0.5:
         return "over_recommended"
-    if duration_s < lo / 2:  # within a factor of two of the sweet spot, the length is the content's choice
+    if duration_s < lo - 0.5:
         return "under_recommended"
     return None
 
 
-def platform_duration_advice(profile: PlatformProfile, duration_s: float | None) -> Suggestion | None:
-    """One suggestion about the clip's length on this platform, or None when it fits the profile's
-    recommended range (or the platform says nothing useful for the case)."""
+def platform_duration_advice(profile: PlatformProfile, duration_s: float | None) -> Suggestion | Check | None:
+    """One suggestion about the clip's length on this platform (a check when it is only shorter than the
+    platform's sweet spot), or None when it fits the profile's recommended range."""
     case = duration_case(profile, duration_s)
     if case is None:
         return None
@@ -64,9 +64,10 @@ def platform_duration_advice(profile: PlatformProfile, duration_s: float | None)
         msg = f"At {d} the video is longer than the {lo:.0f}-{hi:.0f} s recommended for {profile.label}. {why} Trim it to the strongest {hi:.0f} s if you can."
         return Suggestion(component="format", message=msg, target=f"0-{duration_s:.0f} s", priority=2,
                           action=f"duration:{hi:.0f}", problem="duration", evidence=ev)
-    msg = f"At {d} the video is shorter than the {lo:.0f}-{hi:.0f} s recommended for {profile.label}: {why}"
-    return Suggestion(component="format", message=msg, priority=3, action=f"duration:{lo:.0f}", problem="duration",
-                      evidence=ev)
+    # shorter than the platform's sweet spot: worth knowing, not an order to pad the clip
+    msg = (f"{profile.label} recommends {lo:.0f}-{hi:.0f} s and this clip runs {d}: {why} Check that it lands its "
+           "idea fast; don't pad it.")
+    return Check(component="format", message=msg, target=f"0-{duration_s:.0f} s", evidence=ev)
 
 
 # a caption over a platform's hard limits loses this (log10 views) per limit broken: the platform refuses the
