@@ -62,3 +62,42 @@ def need(path: Path):
             pytest.fail(f"{path} missing in CI: ../shared must be present")
         pytest.skip(f"{path} not present")
     return path
+
+
+def write_clip(path, frames, fps, audio: np.ndarray | None = None, sr: int = 48000, color_range=None, rotation=0):
+    """H.264 (CRF 18) frames at `fps` and, when given, mono AAC audio; optional colour range and display rotation."""
+    import av
+
+    with av.open(str(path), "w") as out:
+        v = out.add_stream("libx264", rate=fps)
+        v.height, v.width = frames[0].shape[:2]
+        v.pix_fmt = "yuv420p"
+        v.options = {"preset": "veryfast", "crf": "18"}
+        if color_range is not None:
+            v.codec_context.color_range = color_range
+        if rotation:
+            v.set_display_rotation(rotation)
+        a = None
+        if audio is not None:
+            a = out.add_stream("aac", rate=sr)
+            a.layout = "mono"
+        for i, f in enumerate(frames):
+            vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(f), format="rgb24")
+            if color_range is not None:
+                from av.video.reformatter import VideoReformatter
+
+                vf = VideoReformatter().reformat(vf, format="yuv420p", dst_color_range=color_range)
+            vf.pts = i
+            for p in v.encode(vf):
+                out.mux(p)
+        for p in v.encode():
+            out.mux(p)
+        if a is not None:
+            for s in range(0, len(audio), 1024):
+                af = av.AudioFrame.from_ndarray(audio[None, s : s + 1024].astype(np.float32), format="flt", layout="mono")
+                af.sample_rate, af.pts = sr, s
+                for p in a.encode(af):
+                    out.mux(p)
+            for p in a.encode():
+                out.mux(p)
+    return path

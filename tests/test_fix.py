@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import MEDIA
+from conftest import write_clip, MEDIA
 
 REAL = MEDIA / "real" / "openmpf" / "video_02.mp4"
 PRE = 2.5
@@ -50,42 +50,6 @@ def true_peak_db(x: np.ndarray) -> float:
     return float(20 * np.log10(np.abs(up).max() + 1e-12))
 
 
-def write_clip(path, frames, fps: Fraction, audio: np.ndarray | None, sr: int = SR, color_range=None, rotation=0):
-    import av
-
-    with av.open(str(path), "w") as out:
-        v = out.add_stream("libx264", rate=fps)
-        v.height, v.width = frames[0].shape[:2]
-        v.pix_fmt = "yuv420p"
-        v.options = {"preset": "veryfast", "crf": "18"}
-        if color_range is not None:
-            v.codec_context.color_range = color_range
-        if rotation:
-            v.set_display_rotation(rotation)
-        a = None
-        if audio is not None:
-            a = out.add_stream("aac", rate=sr)
-            a.layout = "mono"
-        for i, f in enumerate(frames):
-            vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(f), format="rgb24")
-            if color_range is not None:
-                from av.video.reformatter import VideoReformatter
-
-                vf = VideoReformatter().reformat(vf, format="yuv420p", dst_color_range=color_range)
-            vf.pts = i
-            for p in v.encode(vf):
-                out.mux(p)
-        for p in v.encode():
-            out.mux(p)
-        if a is not None:
-            for s in range(0, len(audio), 1024):
-                af = av.AudioFrame.from_ndarray(audio[None, s : s + 1024].astype(np.float32), format="flt", layout="mono")
-                af.sample_rate, af.pts = sr, s
-                for p in a.encode(af):
-                    out.mux(p)
-            for p in a.encode():
-                out.mux(p)
-    return path
 
 
 def add_marker(frames, audio, fps, t, sr=SR):

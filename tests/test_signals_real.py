@@ -13,7 +13,7 @@ from reelscore.analyzers import Context, all_analyzers
 from reelscore.ingest import decode
 from reelscore.scoring import components as C
 
-from conftest import MEDIA, need
+from conftest import write_clip, MEDIA, need
 
 REAL = MEDIA / "real"
 
@@ -41,30 +41,7 @@ def read_frames(src: Path, seconds: float, tiny: bool = False) -> tuple[list[np.
 
 def write(path: Path, frames: list[np.ndarray], fps: float, audio: np.ndarray | None = None, sr: int = 44100) -> Path:
     """H.264 (CRF 18) and, when given, mono AAC."""
-    import av
-
-    with av.open(str(path), "w") as out:
-        v = out.add_stream("libx264", rate=max(1, round(fps)))
-        v.width, v.height, v.pix_fmt = frames[0].shape[1], frames[0].shape[0], "yuv420p"
-        v.options = {"crf": "18", "preset": "veryfast"}
-        a = None
-        if audio is not None:
-            a = out.add_stream("aac", rate=sr)
-            a.layout = "mono"
-        for f in frames:
-            for p in v.encode(av.VideoFrame.from_ndarray(f, format="rgb24")):
-                out.mux(p)
-        for p in v.encode():
-            out.mux(p)
-        if a is not None:
-            for s in range(0, len(audio), 1024):
-                af = av.AudioFrame.from_ndarray(audio[None, s : s + 1024].astype(np.float32), format="flt", layout="mono")
-                af.sample_rate, af.pts = sr, s
-                for p in a.encode(af):
-                    out.mux(p)
-            for p in a.encode():
-                out.mux(p)
-    return path
+    return write_clip(path, frames, max(1, round(fps)), audio, sr)
 
 
 def signals(path: Path, names=("sharpness", "motion")) -> dict:

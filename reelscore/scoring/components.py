@@ -969,12 +969,9 @@ def technical(s):
         pen += flag("underexposed", m is not None and m < 60, 15, "Underexposed: add light or raise exposure.", 1, m,
                     advise=False)
         pen += flag("overexposed", m is not None and m > 200, 15, "Overexposed: lower exposure.", 1, m, advise=False)
-        # blown camera highlights only: drawn white (screens, cards, text plates) is clipped by design;
-        # when the footage is bright overall the exposure component's advice covers it
+        # blown camera highlights only: drawn white (screens, cards, text plates) is clipped by design
         blown = ex.values.get("blown_highlights", ex.values["clipped_highlights"])
-        bright = (ex.values.get("mean_luma_natural") or 0) > 175
         worst = ex.values.get("worst_blown_t")
-        # with a person in the picture the exposure is right for the face: blown background stays a mark, not advice
         # a mark in the score, never advice: in an editor's review of real clips every "expose for the bright
         # areas" was wrong (a sky or a ceiling light behind the subject; exposing for it darkens the subject)
         pen += flag("clipped_highlights", blown > 0.08, 10, f"Highlights are blown out in {blown:.0%} of the picture"

@@ -11,13 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import datetime as dt
-import gzip
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from .jsonio import load_json_gz, save_json_gz
 from .features import BASE_FEATURES, N_EMBED, TARGETS, TEXT_FEATURES, TREND_FEATURES, missing_key
 from .metrics import baseline_at
 
@@ -389,19 +388,11 @@ class EngagementModel:
         if self.use_embeddings:
             d["emb_mean"] = self.emb_mean_.tolist()
             d["emb_components"] = self.emb_components_.tolist()
-        p = Path(path)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        tmp = p.with_name(f".{p.name}.tmp")
-        with gzip.open(tmp, "wt", encoding="utf-8") as f:
-            json.dump(d, f)
-        tmp.replace(p)
+        save_json_gz(path, d)
 
     @classmethod
     def load(cls, path: str | Path) -> "EngagementModel":
-        import lightgbm as lgb
-
-        with gzip.open(path, "rt", encoding="utf-8") as f:
-            d = json.load(f)
+        d = load_json_gz(path)
         if d.get("format") not in ("reelscore-engagement-1", FORMAT):
             raise ValueError(f"{path}: not a reelscore engagement model")
         m = cls(**d["params"])

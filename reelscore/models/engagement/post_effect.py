@@ -16,14 +16,13 @@ learning in `fit`, state in attributes ending in `_`; `save`/`load` one gzipped 
 """
 from __future__ import annotations
 
-import gzip
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from .jsonio import load_json_gz, save_json_gz
 from .features import HORIZON_DAYS
 from .model import TextModel
 
@@ -133,19 +132,13 @@ class PostEffectModel:
                                            ("n_estimators", "learning_rate", "num_leaves", "min_child_samples", "seed")},
              "booster": self.booster_.model_to_string(), "text": self.text_.to_json() if self.text_ else None,
              "reference": np.round(self.reference_, 5).tolist(), "features": FEATURES, "card": card or {}}
-        p = Path(path)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        tmp = p.with_name(f".{p.name}.tmp")
-        with gzip.open(tmp, "wt", encoding="utf-8") as f:
-            json.dump(d, f)
-        tmp.replace(p)
+        save_json_gz(path, d)
 
     @classmethod
     def load(cls, path: str | Path) -> "PostEffectModel":
         import lightgbm as lgb
 
-        with gzip.open(path, "rt", encoding="utf-8") as f:
-            d = json.load(f)
+        d = load_json_gz(path)
         if d.get("format") != FORMAT or d.get("features") != FEATURES:
             raise ValueError(f"{path}: not a reelscore post-effect model of this version")
         m = cls(**d["params"])
