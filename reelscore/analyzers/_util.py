@@ -37,6 +37,18 @@ def per_second(times: list[float], values: list[float] | np.ndarray) -> list[tup
     return out
 
 
+def index_runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(first, last) index of each run where `mask` holds (inclusive)."""
+    out, start = [], None
+    for i, m in enumerate(mask):
+        if m and start is None:
+            start = i
+        if start is not None and (not m or i == len(mask) - 1):
+            out.append((start, i if m else i - 1))
+            start = None
+    return out
+
+
 def runs(mask: np.ndarray, times: np.ndarray, min_len: float) -> list[tuple[float, float]]:
     """Time spans where `mask` holds for at least `min_len` seconds."""
     spans, start = [], None

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..schema import Evidence
-from ._util import luma, noise_floor
+from ._util import index_runs, luma, noise_floor
 from .base import Analyzer, Context, register
 from .sharpness import detail_var
 
@@ -59,17 +59,6 @@ def block_detail_ratio(first: np.ndarray, following: list[np.ndarray]) -> float 
     return float(np.median(f0[use] / fl[use]))
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    out, start = [], None
-    for i, m in enumerate(mask):
-        if m and start is None:
-            start = i
-        if start is not None and (not m or i == len(mask) - 1):
-            out.append((start, i if m else i - 1))
-            start = None
-    return out
-
-
 def _where(a: int, b: int, n: int, t: np.ndarray, dur: float) -> str:
     if a == 0 and b == n - 1:
         return "whole"
@@ -85,7 +74,7 @@ def black_runs(means: np.ndarray, p99: np.ndarray, t: np.ndarray, dur: float, ra
     luma, where, and `fade` (the picture darkened over the frames before instead of cutting)."""
     n = len(means)
     out = []
-    for a, b in _runs((means < BLACK_MEAN) & (p99 < BLACK_P99)):
+    for a, b in index_runs((means < BLACK_MEAN) & (p99 < BLACK_P99)):
         before = means[max(0, a - FADE_FRAMES) : a]
         fade = bool(len(before) >= 2 and np.all(np.diff(before) < 0) and before[-1] < 0.6 * before[0])
         end = float(t[b]) + 1.0 / rate
@@ -115,7 +104,7 @@ def frozen_runs(frames: list[np.ndarray], t: np.ndarray, dur: float, rate: float
             same[i] = m < 0.05 and mx <= 2
     out = []
     w = max(1, int(round(0.5 * rate)))
-    for a, b in _runs(same):
+    for a, b in index_runs(same):
         a -= 1  # the first frame of the run is the one that is repeated
         while a > 0 and frames[a - 1].shape == frames[a].shape and diff(a - 1, b)[0] < 1.0:
             a -= 1  # encoder refinement of the frozen picture

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..schema import Evidence
-from ._util import work_scale
+from ._util import index_runs, work_scale
 from .base import Analyzer, Context, register
 
 FLASH_MAX_S = 0.2  # a segment this short that returns to the previous picture is a flash
@@ -243,17 +243,6 @@ def _verify(Y: np.ndarray, s: int, e: int, kind: str, limit: float, longest: int
     return lo, hi, mid, s, e
 
 
-def _uniform_runs(uniform: np.ndarray) -> list[tuple[int, int]]:
-    out, start = [], None
-    for i, u in enumerate(uniform):
-        if u and start is None:
-            start = i
-        if start is not None and (not u or i == len(uniform) - 1):
-            out.append((start, i if u else i - 1))
-            start = None
-    return out
-
-
 def _fades(std: np.ndarray, times: np.ndarray, rate: float) -> list[Transition]:
     """Fades through a uniform frame (black, white, a solid colour) inside the clip: the picture's
     contrast falls steadily to nothing and/or rises steadily out of it. A cut to black and back
@@ -261,7 +250,7 @@ def _fades(std: np.ndarray, times: np.ndarray, rate: float) -> list[Transition]:
     N = len(std)
     longest = max(2, int(round(FADE_MAX_S * rate)))
     out = []
-    for u0, u1 in _uniform_runs(std < UNIFORM_STD):
+    for u0, u1 in index_runs(std < UNIFORM_STD):
         if u0 == 0 or u1 == N - 1:
             continue  # opening fade in or closing fade out: no boundary between two shots
         fs = u0
