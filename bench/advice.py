@@ -119,7 +119,9 @@ def score(args):
     if LABELS.exists():
         with open(LABELS, encoding="utf-8") as f:
             for r in csv.DictReader(f):
-                labels[(r["clip"], r["problem"])] = r
+                if args.reviewer and not r.get("reviewer", "").startswith(args.reviewer):
+                    continue
+                labels[(r["clip"], r["problem"])] = r  # a later review of the same suggestion wins
     per: dict[str, dict[str, int]] = {}
     unlabelled = []
     for r in rows:
@@ -142,6 +144,7 @@ def score(args):
         print(f"{k:24s} right {d['right']:3d} wrong {d['wrong']:3d} unsure {d['unsure']:3d}  precision "
               f"{'n/a' if p is None else f'{p:.0%}'}{flag}")
     print(f"total: {tot}, precision {out['total']['precision']:.0%}; {len(unlabelled)} current suggestions unlabelled")
+    out["reviewer"] = args.reviewer or "all (latest label per suggestion)"
     (RESULTS / "advice_precision.json").write_text(json.dumps(out, indent=1, ensure_ascii=False), encoding="utf-8")
 
 
@@ -154,7 +157,8 @@ def main():
     s = sub.add_parser("sheets")
     s.add_argument("out")
     s.add_argument("--extra", action="append", default=[])
-    sub.add_parser("score")
+    sc = sub.add_parser("score")
+    sc.add_argument("--reviewer", default=None, help="only labels whose reviewer starts with this (e.g. 'review 2')")
     args = ap.parse_args()
     {"run": run, "sheets": sheets, "score": score}[args.cmd](args)
 

@@ -41,6 +41,8 @@ class MediaInfo(_Model):
     audio_codec: str | None = None
     audio_sample_rate: int | None = None
     audio_channels: int | None = None
+    hdr: str | None = Field(None, description="HDR transfer ('PQ' or 'HLG') when the video is HDR; its frames are "
+                                              "measured as decoded, without tone mapping")
     notes: list[str] = Field(default_factory=list, description="oddities noticed (short, rotated, VFR, truncated...)")
 
 

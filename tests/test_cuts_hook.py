@@ -239,3 +239,84 @@ def test_blurred_first_frame_found(shots):
     assert v["first_frame_sharpness_ratio"] > 0.6 and not any("first frame" in m for m in sug)
     v, sug = _continuity([cv2.GaussianBlur(a[0], (0, 0), 3)] + a[1:])
     assert v["first_frame_sharpness_ratio"] < 0.4 and any("first frame is blurred" in m for m in sug)
+
+
+# ---------------------------------------------------------------- after the second by-eye review
+def test_bars_frame_a_brighter_picture():
+    from reelscore.analyzers._util import borders
+
+    rng = np.random.default_rng(0)
+    pic = np.clip(rng.normal(120, 30, (640, 360)), 0, 255).astype(np.uint8)
+    boxed = pic.copy()
+    boxed[:80], boxed[-80:] = 2, 2  # black bars top and bottom
+    lb, pb = borders(boxed)
+    assert lb == pytest.approx(160 / 640, abs=0.01) and pb == 0
+    # a night scene: unlit edges barely darker than its dim middle are not bars (a dark stadium)
+    night = np.clip(rng.normal(6, 2, (360, 640)), 0, 255).astype(np.uint8)
+    night[:60], night[-60:] = 2, 2
+    assert borders(night) == (0.0, 0.0)
+
+
+def test_burned_in_bars_are_one_suggestion():
+    rng = np.random.default_rng(1)
+    frames = []
+    for i in range(30):
+        f = np.clip(rng.normal(120, 40, (640, 360, 3)), 0, 255).astype(np.uint8)
+        f[:100], f[-100:] = 0, 0
+        frames.append(f)
+    m = media_of(frames)
+    s = {"format": run("format", m), "technical": run("technical", m)}
+    fmt, tech = C.format_fit(s)[1], C.technical(s)[1]
+    probs = [x.problem for x in fmt + tech]
+    assert "letterbox" not in probs and "pillarbox" not in probs
+    assert [x.problem for x in fmt].count("black_bars") == 1 and [x.problem for x in tech].count("black_bars") == 1
+
+
+def test_hdr_flat_picture_is_a_check_not_advice():
+    from reelscore.schema import Check
+
+    rng = np.random.default_rng(2)
+    grey = [np.repeat(rng.normal(120, 50, (320, 180, 1)), 3, axis=2) * [1.0, 0.97, 0.94] for _ in range(12)]
+    washed = [np.clip(0.35 * g + 0.65 * 170, 0, 255).astype(np.uint8) for g in grey]
+    m = media_of(washed)
+    m.info.hdr = "PQ"
+    s = {"color": run("color", m)}
+    comp, sug = C.color(s)
+    assert s["color"].values["hdr"] == "PQ"
+    assert len(sug) == 1 and isinstance(sug[0], Check) and "HDR" in sug[0].message
+    assert comp.score >= 50
+
+
+def test_probe_reads_hdr_transfer():
+    from reelscore.ingest.probe import probe
+
+    p = need(MEDIA / "real" / "androidx_media" / "hdr10-av1.mp4")
+    assert probe(p).hdr == "PQ"
+    assert probe(need(MEDIA / "bikes.mp4")).hdr is None
+
+
+def test_late_sound_needs_sound_after_the_silence():
+    sr, rng = 16000, np.random.default_rng(3)
+    frames = [np.full((320, 180, 3), 100, np.uint8)] * 150  # 5 s at 30 fps
+
+    def late(audio):
+        m = media_of(frames, audio=audio.astype(np.float32))
+        return [x.problem for x in C.audio({"audio": run("audio", m)})[1]]
+
+    t = np.arange(5 * sr) / sr
+    music = 0.2 * np.sin(2 * np.pi * 440 * t) * (t >= 1.7)
+    assert "late_sound" in late(music)  # silence, then sound to the end: start it earlier
+    room = 0.002 * rng.standard_normal(len(t))  # room tone (about -54 dBFS) throughout
+    room[int(1.7 * sr):int(1.8 * sr)] += 0.3 * rng.standard_normal(int(0.1 * sr))  # a blip
+    room[int(3.6 * sr):int(3.8 * sr)] += 0.3 * rng.standard_normal(int(0.2 * sr))  # a bark
+    assert "late_sound" not in late(room)  # nearly silent after the blip too: nothing late to bring forward
+
+
+def test_dark_first_frame_is_not_called_blurred(shots):
+    a = shots[1][:90]
+    # exposure settling: the first frame is the same picture at a third of the brightness
+    v, sug = _continuity([(a[0] * 0.3).astype(np.uint8)] + a[1:])
+    assert v["first_frame_sharpness_ratio"] < 0.4  # the darker frame holds less detail: said as darkness
+    assert not any("blurred" in m for m in sug) and any("dark frame" in m for m in sug)
+    v, sug = _continuity([cv2.GaussianBlur(a[0], (0, 0), 3)] + a[1:])  # as bright, but blurred
+    assert any("first frame is blurred" in m for m in sug)

@@ -203,8 +203,17 @@ def borders(y: np.ndarray, thresh: float = 16.0) -> tuple[float, float]:
     top, bot = run(rm, rs, rx), run(rm[::-1], rs[::-1], rx[::-1])
     left, right = run(cm, cs, cx), run(cm[::-1], cs[::-1], cx[::-1])
     lb, pb = (top + bot) / y.shape[0], (left + right) / y.shape[1]
-    # bars frame a picture: a frame that is dark almost everywhere is a dark picture, not bars
-    return (0.0 if lb > 0.9 else lb), (0.0 if pb > 0.9 else pb)
+    # bars frame a picture: a frame that is dark almost everywhere is a dark picture, not bars, and so is
+    # a dark scene whose unlit edges are barely darker than its middle (a night stadium, a dim room)
+    if lb > 0.9 or pb > 0.9:
+        return 0.0, 0.0
+    if top + bot + left + right:
+        inside = y[top:y.shape[0] - bot, left:y.shape[1] - right]
+        edge = np.concatenate([y[:top].ravel(), y[y.shape[0] - bot:].ravel(),
+                               y[:, :left].ravel(), y[:, y.shape[1] - right:].ravel()])
+        if inside.size and float(inside.mean()) - float(edge.mean()) < 10.0:
+            return 0.0, 0.0
+    return lb, pb
 
 
 def noise_sigma(y: np.ndarray) -> float:

@@ -185,7 +185,7 @@ def _spans(times: list[float], gap: float) -> list[tuple[float, float]]:
 class AudioAnalyzer(Analyzer):
     name = "audio"
     cost = 4
-    version = "4"
+    version = "5"
     description = ("loudness (BS.1770), silence at start, clipping judged from the waveform's shape (pile-up at a "
                    "rail, flat-topped peaks), speech (silero-vad), tempo/beat, music")
     backend = "pyloudnorm + silero-vad (onnx) + numpy onset/tempo"
@@ -241,6 +241,9 @@ class AudioAnalyzer(Analyzer):
         vals["silent"] = bool(len(sound) == 0)
         vals["leading_silence_s"] = float(sound[0] * 0.05) if len(sound) else dur
         vals["silence_fraction"] = float((rms_db <= -45).mean()) if n else 1.0
+        # after the opening silence: is there sound to start earlier, or is the whole clip near-silent?
+        rest = rms_db[sound[0]:] if len(sound) else np.zeros(0)
+        vals["silence_fraction_after_start"] = float((rest <= -45).mean()) if len(rest) else 1.0
         # speech
         vals.update(self._speech(media.audio, sr))
         # rhythm

@@ -41,7 +41,7 @@ def hue_histogram(rgb: np.ndarray) -> np.ndarray:
 @register
 class ColorAnalyzer(Analyzer):
     name = "color"
-    version = "2"
+    version = "3"
     description = ("colourfulness (Hasler-Suesstrunk), saturation, tonal range and hue balance of sampled frames; "
                    "the palette's look (monochrome, graded, flat, natural)")
 
@@ -71,5 +71,6 @@ class ColorAnalyzer(Analyzer):
             look = "monochrome" if m < MONO_CF else "muted"
         return self.signal(values={"colorfulness": m, "saturation": float(np.median(sat)), "tonal_range": r,
                                    "mean_luma": lum, "hue_top2_share": round(top2, 3),
-                                   "hue_consistency": round(consistency, 3), "look": look},
+                                   "hue_consistency": round(consistency, 3), "look": look,
+                                   "hdr": getattr(media.info, "hdr", None)},
                            timeline=list(zip(fs.times, cf)))

@@ -145,7 +145,7 @@ def opening_vs_rest(feats: np.ndarray, times: np.ndarray, opening_s: float = 3.0
 @register
 class ContinuityAnalyzer(Analyzer):
     name = "continuity"
-    version = "1"
+    version = "2"
     cost = 1.5
     video_only = True
     description = ("first frame against the clip's typical detail and brightness; black and frozen (exactly "
@@ -167,6 +167,7 @@ class ContinuityAnalyzer(Analyzer):
                 "first_frame_sharpness_ratio": None if ratio is None else round(ratio, 3),
                 "typical_sharpness": None if typical is None else round(typical, 1),
                 "first_frame_luma": round(float(y0.mean()), 1),
+                "following_luma": round(float(np.median([y.mean() for y in near])), 1) if near else None,
                 "first_frame_contrast": round(float(y0.std()), 1)}
         notes: list[str] = []
         fs = media.small

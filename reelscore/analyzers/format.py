@@ -10,7 +10,7 @@ from .base import Analyzer, Context, register
 @register
 class FormatAnalyzer(Analyzer):
     name = "format"
-    version = "3"
+    version = "4"
     description = ("aspect ratio of the frame and of the picture inside it (black bars excluded), resolution, "
                    "frame rate and duration against vertical short-video specs")
 

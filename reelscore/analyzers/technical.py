@@ -69,7 +69,7 @@ def bits_per_pixel(info) -> float | None:
 class TechnicalAnalyzer(Analyzer):
     name = "technical"
     cost = 1.2
-    version = "3"
+    version = "4"
     description = ("noise (Immerkaer), blockiness, banding, upscaling and fine detail at the source resolution; "
                    "letterbox/pillarbox; bits per pixel")
 

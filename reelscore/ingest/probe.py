@@ -170,6 +170,8 @@ def probe(path: str | os.PathLike, max_bytes: int = 4 * 1024**3, min_side: int =
         rot = int(round(getattr(first, "rotation", 0) or 0)) % 360
         rot = {0: 0, 90: 90, 180: 180, 270: 270}.get(rot, 0)
         w, h = (ch, cw) if rot in (90, 270) else (cw, ch)
+        trc = getattr(first, "color_trc", None) or (getattr(cc, "color_trc", None) if cc is not None else None)
+        hdr = {16: "PQ", 18: "HLG"}.get(int(trc or 0))  # SMPTE ST 2084, ARIB STD-B67
         tb_dur = None
         if vs.duration is not None and vs.time_base is not None:
             tb_dur = float(vs.duration * vs.time_base)
@@ -184,7 +186,7 @@ def probe(path: str | os.PathLike, max_bytes: int = 4 * 1024**3, min_side: int =
             bit_rate=int(container.bit_rate) if container.bit_rate else None,
             has_audio=a is not None, audio_codec=acc.name if acc is not None else None,
             audio_sample_rate=acc.sample_rate if acc is not None else None,
-            audio_channels=acc.channels if acc is not None else None,
+            audio_channels=acc.channels if acc is not None else None, hdr=hdr,
         )
 
 

@@ -287,6 +287,12 @@ def sharpness(s):
 NATIVE_SOFT_PX = 2.5  # edge width (px at the source's own resolution) above which the footage itself is out of focus
 
 
+def _first_frame_dark(v: dict) -> bool:
+    """The first frame has under 60 % of the brightness of the frames right after it."""
+    a, b = v.get("first_frame_luma"), v.get("following_luma")
+    return a is not None and b is not None and b > 20 and a < 0.6 * b
+
+
 @builder("color", needs=('color',), rank=9)
 def color(s):
     """Colourfulness, read with the tonal range: little colour with a full range is a look (black and
@@ -305,6 +311,13 @@ def color(s):
     elif look == "muted":
         score = max(score, 50.0)
         why = f"muted colour (colourfulness {m:.0f}) with a full tonal range ({rng:.0f}/255)"
+    elif look == "flat" and v.get("hdr"):
+        # HDR frames measured as decoded (no tone mapping) read washed out: say so instead of advising a grade
+        score = max(score, 50.0)  # not measurable as decoded: no penalty for a look it may not have
+        why = f"HDR ({v['hdr']}) measured without tone mapping: colourfulness {m:.0f}, tonal range {rng:.0f}/255"
+        sug.append(Check(component="color", message=f"This is an HDR ({v['hdr']}) video; reelscore measures its frames "
+                         "without tone mapping, where they look washed out. Check the colour on a phone after upload: "
+                         "platforms convert HDR, and viewers on SDR screens see the converted picture."))
     elif look == "flat":
         why = f"washed out: colourfulness {m:.0f} and a tonal range of {rng:.0f}/255"
         sug.append(Suggestion(problem='flat_colour', component="color", message=f"The picture is washed out (colourfulness {m:.0f}, 5th-95th percentile "
@@ -568,6 +581,14 @@ def continuity(s):
         sug.append(Suggestion(problem='dead_opening', component="continuity", message=f"The video opens on {opening_black['duration_s']:.2f} s of black "
                               f"(mean luma {opening_black['mean_luma']:.0f}/255); start on the picture.",
                               target=f"0.0-{opening_black['end']:.2f} s", priority=1))
+    elif ratio is not None and ratio < FIRST_FRAME_BLUR and _first_frame_dark(v):
+        # much darker than what follows (the camera's exposure still settling): less detail, not blur
+        pen += 25
+        found.append(f"dark first frame (mean luma {v['first_frame_luma']:.0f} vs {v['following_luma']:.0f} after it)")
+        sug.append(Suggestion(problem='dark_first_frame', component="continuity", message=f"The video opens on a dark frame "
+                              f"(mean luma {v['first_frame_luma']:.0f}/255 against {v['following_luma']:.0f} in the next "
+                              f"{NEAR_S:.1f} s: the exposure is still settling); trim the opening until the picture is bright, "
+                              "or lock exposure before recording.", target="0.0 s", priority=1))
     elif ratio is not None and ratio < FIRST_FRAME_BLUR:
         pen += 25
         found.append(f"blurred first frame ({ratio:.0%} of the detail after it)")
@@ -812,7 +833,9 @@ def audio_component(sig: Signal | None, target_lufs: float = LOUDNESS_TARGET_LUF
         parts.append(f"clipped ({how})")
         sug.append(Suggestion(problem="clipping", component="audio", message=f"The audio is clipped ({how}{', at ' + where if where else ''}): the waveform is cut flat, which distorts. Re-record or re-export with the gain lowered, and use a limiter instead of boosting.",
                               target=where or None, priority=1))
-    if v["leading_silence_s"] >= LATE_SOUND_S:
+    # a late start matters when sound follows it; a clip that stays near-silent after a blip has no late
+    # sound to bring forward (its problem is the missing sound, said elsewhere)
+    if v["leading_silence_s"] >= LATE_SOUND_S and v.get("silence_fraction_after_start", 0.0) < 0.5:
         sug.append(Suggestion(problem="late_sound", component="audio", message=f"The first {v['leading_silence_s']:.1f} s are silent; trim them or start the sound immediately.", target=f"0-{v['leading_silence_s']:.1f} s", priority=1))
     keys = ("integrated_lufs", "peak_dbfs", "clipped", "clipping_fraction", "flat_topped_peaks", "clip_times", "leading_silence_s",
             "speech_fraction", "music_likelihood", "tempo_bpm", "beat_strength")
@@ -913,7 +936,9 @@ def technical(s):
             flags.append({"flag": name, "value": value})
             if advise:  # False when another flag's advice already covers the same problem
                 ev = [Evidence(value=round(float(value), 4), note=name)] if isinstance(value, (int, float)) else []
-                sug.append(Suggestion(component="technical", message=msg, priority=prio, problem=name, evidence=ev))
+                # burned-in bars are one problem however they were measured (the format factor names it too)
+                problem = "black_bars" if name in ("letterbox", "pillarbox") else name
+                sug.append(Suggestion(component="technical", message=msg, priority=prio, problem=problem, evidence=ev))
             return penalty
         return 0.0
 

@@ -26,7 +26,7 @@ PRIOR_WEIGHTS: dict[str, float] = {
     "text": 0.025,
     "loop": 0.015,
     "aesthetics": 0.02,
-    "exposure": 0.01,
+    "exposure": 0.03,  # a picture too dark to see loses viewers as surely as a bad first frame
     "sharpness": 0.01,
     "color": 0.01,
     # what an editor checks first: a clean first frame, no black or frozen frames in the middle
