@@ -155,7 +155,7 @@ def build_reference(data: list[str], clip_dirs: list[str], out: str, model: str 
     raw = np.array([e["caption"] for e in pe.raw_effects(worded, groups=("caption",))])
     ref.caption_offset = float(np.median(raw))
     by_lang, counts = {}, {}
-    for lang in set(langs):
+    for lang in sorted(set(langs)):  # sorted: the same file from the same data
         idx = [i for i, x in enumerate(langs) if x == lang]
         counts[lang] = len(idx)
         if len(idx) >= 100 and lang != "_none":
