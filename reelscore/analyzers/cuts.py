@@ -5,7 +5,7 @@ picture that stand out from the motion around them (cuts between look-alike shot
 threshold misses: two talking heads against one backdrop, a jump to a closer framing). A boundary
 into a segment that lasts at most FLASH_MAX_S and then returns to what came before (a white flash, a
 single inserted frame), or one in the first FLASH_MAX_S (a cover frame flashed before the video
-starts), is a flash, not a cut.
+starts) or in the last FLASH_MAX_S (a stray end frame), is a flash, not a cut.
 
 Gradual transitions, which ContentDetector misses because no single frame differs enough:
 - dissolve: each frame of a run is close to a blend (1 - a) A + a B of the frames before and after
@@ -357,8 +357,8 @@ def jump_cuts(Y: np.ndarray, rate: float) -> list[int]:
 def flash_segments(Y: np.ndarray, cut_idx: list[int], rate: float) -> tuple[list[int], list[tuple[int, int]]]:
     """Split hard-cut indices (first frame of the new shot) into real cuts and flashes [(first,
     last) frame]: a segment of at most FLASH_MAX_S after which the picture returns to the frame
-    before it (the cuts into and out of it both go), or one at the very start (a cover frame
-    flashed before the video proper begins)."""
+    before it (the cuts into and out of it both go), or one at the very start or the very end (a cover
+    frame flashed before the video proper begins, a frame or two of something else after it ends)."""
     K = max(1, int(round(FLASH_MAX_S * rate)))
     N = len(Y)
 
@@ -369,6 +369,9 @@ def flash_segments(Y: np.ndarray, cut_idx: list[int], rate: float) -> tuple[list
     for c in cut_idx:
         if c <= K:  # the video proper starts here: what came before was a flash
             flashes.append((0, c - 1))
+            continue
+        if c >= N - K:  # the last FLASH_MAX_S: an end frame flashed after the video proper, not a shot
+            flashes.append((c, N - 1))
             continue
         jump = d(c, c - 1)
         # into a flash: a later frame within K returns to the frame before the cut
@@ -390,7 +393,7 @@ def flash_segments(Y: np.ndarray, cut_idx: list[int], rate: float) -> tuple[list
 class CutsAnalyzer(Analyzer):
     name = "cuts"
     cost = 2
-    version = "2"
+    version = "3"
     description = ("shot boundaries: hard cuts (PySceneDetect ContentDetector, HSV+edges, plus isolated picture-wide "
                    "jumps) with flashes removed, dissolves, fades and wipes; pacing statistics")
     backend = "scenedetect.ContentDetector + blend/wipe fits"

@@ -6,7 +6,7 @@ Each component k with sub-score s_k (0-100) shifts predicted log10 views by
 so a component at 50 is neutral and one at 100 adds w_k (x10^w_k views). The weights follow
 published platform guidance and creator studies of what retains viewers: the first seconds
 (hook) and sound matter most; resolution/format and technical quality gate distribution; aesthetic
-polish matters least. They sum to ~0.5 log10: a video perfect on every factor is expected to get
+polish matters least. They sum to ~0.55 log10 (video factors): a video perfect on every factor is expected to get
 about 3x the views of one at 50 everywhere, one at 0 everywhere about 1/3. (The metadata model's
 own predictions span about 0.3 log10 between its 5th and 95th percentiles on real posts; the
 prior is kept on a comparable scale.)
@@ -23,6 +23,8 @@ PRIOR_WEIGHTS: dict[str, float] = {
     "video_quality": 0.02,
     "pacing": 0.04,
     "motion": 0.025,
+    # a shaky camera (jitter over what reads as steady); hand-held footage that reads steady costs nothing
+    "stability": 0.02,
     "text": 0.025,
     "loop": 0.015,
     "aesthetics": 0.02,
