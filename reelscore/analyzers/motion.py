@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from ..schema import Evidence
-from ._util import change_energy, per_second, runs, work_scale
+from ._util import change_energy, index_runs, per_second, runs, work_scale
 from .base import Analyzer, Context, register
 
 STATIC_ENERGY = 0.5  # mean noise-free |dY| per pixel per frame (0..255) below which the whole frame is calm
@@ -128,12 +128,25 @@ def camera_motion(grays: list[np.ndarray], chunk: int = 128) -> tuple[np.ndarray
     wts = inl * est[:, :, 2]
     shifts = (est[:, :, :2] * wts[:, :, None]).sum(1) / np.maximum(wts.sum(1), 1e-12)[:, None]
     shifts[~valid] = 0.0
+    resid = np.full(n, np.nan)
     for i in np.nonzero(valid)[0]:  # sub-pixel accuracy (phase-correlation peaks lean towards whole pixels)
-        shifts[i] = refine_shift(grays[i], grays[i + 1], shifts[i])
+        shifts[i], resid[i] = refine_shift(grays[i], grays[i + 1], shifts[i], with_residual=True)
+    # a pair that the shift does not align (what remains stands out from the clip's other pairs) is a cut
+    # or a flash that the tiles happened to agree on: no camera motion is read from it
+    if np.isfinite(resid).sum() >= 5:
+        typical = float(np.nanmedian(resid))
+        bad = np.isfinite(resid) & (resid > max(CUT_RESIDUAL, CUT_RESIDUAL_X * typical))
+        valid &= ~bad
+        shifts[bad] = 0.0
     return shifts, valid, support
 
 
-def refine_shift(a: np.ndarray, b: np.ndarray, s0: np.ndarray, iters: int = 5, margin: int = 3) -> np.ndarray:
+CUT_RESIDUAL = 8.0  # median |difference| (grey levels) left after aligning a pair, above which ...
+CUT_RESIDUAL_X = 4.0  # ... and this many times the clip's median, the pair is not one camera view moving
+
+
+def refine_shift(a: np.ndarray, b: np.ndarray, s0: np.ndarray, iters: int = 5, margin: int = 3,
+                 with_residual: bool = False):
     """Sub-pixel refinement of the translation `s0` (content of `b` = content of `a` moved by s) by
     Gauss-Newton steps on the brightness difference (Lucas-Kanade for one global translation), with
     Cauchy weights so that a subject moving on its own counts little. Phase-correlation peaks are
@@ -163,6 +176,10 @@ def refine_shift(a: np.ndarray, b: np.ndarray, s0: np.ndarray, iters: int = 5, m
         s += d
         if np.hypot(*d) < 0.01:
             break
+    if with_residual:
+        bw = cv2.warpAffine(b, np.float32([[1, 0, -s[0]], [0, 1, -s[1]]]), (w, h), flags=cv2.INTER_LINEAR,
+                            borderMode=cv2.BORDER_REFLECT)[inner]
+        return s, float(np.median(np.abs(bw - a0)))
     return s
 
 
@@ -172,12 +189,23 @@ def global_shifts(grays: list[np.ndarray]) -> np.ndarray:
     return camera_motion(grays)[0]
 
 
-def _moving_average(x: np.ndarray, valid: np.ndarray, k: int) -> np.ndarray:
-    """Centred moving average of the valid entries (window k; invalid entries ignored)."""
-    w = np.ones(k)
-    num = np.stack([np.convolve(x[:, j] * valid, w, mode="same") for j in range(x.shape[1])], 1)
-    den = np.convolve(valid.astype(float), w, mode="same")
-    return num / np.maximum(den, 1)[:, None]
+def _moving_average(x: np.ndarray, valid: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Centred moving average (window k) within each run of valid entries, and the entries it is
+    usable for: a pair without camera consensus (a cut, a dissolve, a subject filling the frame) breaks
+    the run, so the camera path of one shot is never averaged with the next one's (a steady follow
+    that ends at a cut read as a jolt), and runs of fewer than 3 pairs are left out."""
+    avg = np.zeros_like(x, dtype=float)
+    usable = np.zeros(len(x), bool)
+    for a, b in index_runs(valid):
+        if b - a + 1 < 3:
+            continue
+        seg = x[a:b + 1].astype(float)
+        n = b - a + 1
+        w = np.ones(min(k, n if n % 2 else n - 1))  # odd and no longer than the run ('same' keeps the length)
+        den = np.convolve(np.ones(len(seg)), w, mode="same")
+        avg[a:b + 1] = np.stack([np.convolve(seg[:, j], w, mode="same") for j in range(x.shape[1])], 1) / den[:, None]
+        usable[a:b + 1] = True
+    return avg, usable
 
 
 def shake_measures(shifts: np.ndarray, valid: np.ndarray, times: np.ndarray, width: int) -> dict:
@@ -190,7 +218,11 @@ def shake_measures(shifts: np.ndarray, valid: np.ndarray, times: np.ndarray, wid
         return out
     dt = float(np.median(np.diff(times))) if len(times) > 1 else 1 / 30
     k = min(max(3, int(round(JITTER_WINDOW_S / max(dt, 1e-3))) | 1), (len(shifts) - 1) | 1)
-    jit = np.hypot(*(shifts - _moving_average(shifts, valid, k)).T)
+    avg, usable = _moving_average(shifts, valid, k)
+    if usable.sum() < 5:
+        return out
+    valid = usable
+    jit = np.hypot(*(shifts - avg).T)
     jv = jit[valid]
     p95 = float(np.percentile(jv, 95))
     to1080 = 1080.0 / width
@@ -218,7 +250,7 @@ def shake_measures(shifts: np.ndarray, valid: np.ndarray, times: np.ndarray, wid
 class MotionAnalyzer(Analyzer):
     name = "motion"
     cost = 2
-    version = "5"
+    version = "6"
     description = ("noise-free change per second (frame and tiles), camera motion and shake in px at 1080 width "
                    "(tile-consensus phase correlation), stretches where nothing moves")
     video_only = True
