@@ -230,8 +230,11 @@ def exposure(s):
         why = f"drawn white screens or cards throughout (mean luma {v['mean_luma']:.0f}/255, by design)"
         return _c("exposure", score, why, sig, v), sug
     score = band(m, 25, 85, 175, 240)
-    score -= 200 * max(0.0, blown - 0.03)
-    score -= 100 * max(0.0, v["crushed_shadows"] - 0.25)
+    # blown highlights and crushed shadows are read from clipped pixels, which noise breaks up (a noisy
+    # copy of a clip with a blown sky reads less blown): they weigh a third of what brightness does, so
+    # that with the exposure prior at 0.03 (raised for brightness) they weigh what they did at 0.01
+    score -= (200 / 3) * max(0.0, blown - 0.03)
+    score -= (100 / 3) * max(0.0, v["crushed_shadows"] - 0.25)
     if m < 85:
         why = f"underexposed (mean luma {m:.0f}/255)"
     # 70-85 is low-key rather than wrong (night scenes, film looks): noted, not advised; a dark picture whose
