@@ -200,3 +200,29 @@ def test_cuts_and_a_steady_follow_are_not_shake():
     used to read as a 40 px jolt; a pair the shift does not align is not camera motion."""
     v = signals(need(MEDIA / "bikes.mp4"), ("motion",))["motion"].values
     assert v["shake_px_1080"] < 6.0 and not v["shaky"], v["shake_px_1080"]
+
+
+def test_salt_and_pepper_never_raises_frame_quality():
+    """The learned frame-quality head read salt-and-pepper specks as detail (a noisier copy of a small
+    clip scored higher); frames with impulse noise are median-filtered before it, clean ones never."""
+    import dataclasses
+
+    from reelscore.analyzers._util import IMPULSE_SHARE, deimpulse, impulse_share
+    from reelscore.ingest.media import FrameSet
+
+    media = decode(need(MEDIA / "carphone_pristine.mp4"))
+    clean = list(media.heavy.frames)
+    assert max(impulse_share(f) for f in clean) < IMPULSE_SHARE and deimpulse(clean)[0] is clean
+    rng = np.random.default_rng(0)
+    noisy = []
+    for f in clean:
+        g, m = f.copy(), rng.random(f.shape[:2])
+        g[m < 0.004], g[m > 0.996] = 0, 255
+        noisy.append(g)
+    assert deimpulse(noisy)[1] > IMPULSE_SHARE
+    q = all_analyzers(("quality",))[0]
+    a = q.run(media, Context()).values
+    h = media.heavy
+    b = q.run(dataclasses.replace(media, heavy=FrameSet(noisy, list(h.times), list(h.indices))), Context()).values
+    assert b["impulse_noise_removed"] and not a["impulse_noise_removed"]
+    assert b["frame_mos_median"] <= a["frame_mos_median"] + 0.01, (a["frame_mos_median"], b["frame_mos_median"])

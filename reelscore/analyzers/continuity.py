@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..schema import Evidence
-from ._util import index_runs, luma, noise_floor
+from ._util import deimpulse, index_runs, luma, noise_floor
 from .base import Analyzer, Context, register
 from .sharpness import detail_var
 
@@ -145,7 +145,7 @@ def opening_vs_rest(feats: np.ndarray, times: np.ndarray, opening_s: float = 3.0
 @register
 class ContinuityAnalyzer(Analyzer):
     name = "continuity"
-    version = "2"
+    version = "3"
     cost = 1.5
     video_only = True
     description = ("first frame against the clip's typical detail and brightness; black and frozen (exactly "
@@ -158,8 +158,10 @@ class ContinuityAnalyzer(Analyzer):
         # the first frame against the frames that follow it within NEAR_S (same shot, lens and light as
         # a rule: a soft clip is the sharpness component's matter, a soft first frame is this one's),
         # block by block so that text or a graphic coming in over a few blocks does not count as detail
-        near = [luma(f) for f, t in zip(hk.frames[1:], hk.times[1:]) if t <= NEAR_S]
-        y0 = luma(hk.frames[0])
+        # (impulse noise removed first: salt-and-pepper specks read as detail, and would sharpen a soft start)
+        opening, _ = deimpulse([hk.frames[0]] + [f for f, t in zip(hk.frames[1:], hk.times[1:]) if t <= NEAR_S])
+        near = [luma(f) for f in opening[1:]]
+        y0 = luma(opening[0])
         first = detail_var(y0)
         ratio = block_detail_ratio(y0, near) if near else None
         vals = {"first_frame_sharpness": round(first, 1),

@@ -6,6 +6,7 @@ import numpy as np
 
 from ..models.quality.vsfa import GAMMA, TAU, temporal_pool
 from ..schema import Evidence
+from ._util import IMPULSE_SHARE, deimpulse
 from .base import Analyzer, Context, register
 
 MAX_FRAMES = 16  # evenly spaced heavy frames: one every ~2 s of a 30 s Reel for the VSFA timeline
@@ -16,7 +17,7 @@ VSFA_SCALE = 10.0  # pool on MOS*10 so the softmin in VSFA's current term is sel
 class QualityAnalyzer(Analyzer):
     name = "quality"
     cost = 10
-    version = "1"
+    version = "2"
     description = "trained frame-quality MOS (EfficientNet-Lite0 features + ridge head, BIQ2021) and VSFA temporal pooling"
     backend = "efficientnet-lite0 multi-level + ridge (BIQ2021)"
     heuristic = False
@@ -28,7 +29,7 @@ class QualityAnalyzer(Analyzer):
         self._model = None
         # the cache key follows what runs: fetching the published VSFA invalidates results without it
         if locate("resnet50-imagenet") and locate("vsfa-konvid1k"):
-            self.version = "1-vsfa"
+            self.version = "2-vsfa"
 
     def available(self):
         from ..models.quality.frame_quality import DEFAULT_HEAD, FrameQualityModel
@@ -59,8 +60,11 @@ class QualityAnalyzer(Analyzer):
 
     def compute(self, media, ctx: Context):
         fs = media.heavy.subsample(MAX_FRAMES)  # the per-frame model is the costliest step
-        q = self.model().predict(fs.frames)
+        # impulse noise (salt and pepper) reads as detail to the learned head: score the frames without it
+        frames, imp = deimpulse(list(fs.frames))
+        q = self.model().predict(frames)
         vals = {"frame_mos_median": float(np.median(q)), "frame_mos_mean": float(q.mean()),
+                "impulse_noise_share": round(imp, 5), "impulse_noise_removed": bool(imp > IMPULSE_SHARE),
                 "frame_mos_min": float(q.min()), "frame_mos_max": float(q.max()),
                 "worst_t": float(fs.times[int(np.argmin(q))]), "best_t": float(fs.times[int(np.argmax(q))]),
                 "frames_scored": len(q)}

@@ -583,6 +583,13 @@ def hook(s):
 
 
 FIRST_FRAME_BLUR = 0.4  # a first frame with under this share of the detail of the frames after it is blurred
+FIRST_FRAME_SOFT = (0.55, 0.25)  # the penalty grows from 0 to its full 25 between these shares (no step at
+# FIRST_FRAME_BLUR: a step let noise that smooths the sharp frames more than the soft one lift a clip by 25)
+
+
+def _first_frame_penalty(ratio: float) -> float:
+    hi, lo = FIRST_FRAME_SOFT
+    return 25.0 * min(1.0, max(0.0, (hi - ratio) / (hi - lo)))
 BLACK_MIN_S = 0.25  # a black run this long is a gap even when the picture faded into it
 HELD_MAX_S = 2.0  # a still picture held longer than this in the middle stalls the video
 SUBJECT_MATCH = 0.5  # the opening's best similarity to any later frame under this ...
@@ -608,19 +615,21 @@ def continuity(s):
                               target=f"0.0-{opening_black['end']:.2f} s", priority=1))
     elif ratio is not None and ratio < FIRST_FRAME_BLUR and _first_frame_dark(v):
         # much darker than what follows (the camera's exposure still settling): less detail, not blur
-        pen += 25
+        pen += _first_frame_penalty(ratio)
         found.append(f"dark first frame (mean luma {v['first_frame_luma']:.0f} vs {v['following_luma']:.0f} after it)")
         sug.append(Suggestion(problem='dark_first_frame', component="continuity", message=f"The video opens on a dark frame "
                               f"(mean luma {v['first_frame_luma']:.0f}/255 against {v['following_luma']:.0f} in the next "
                               f"{NEAR_S:.1f} s: the exposure is still settling); trim the opening until the picture is bright, "
                               "or lock exposure before recording.", target="0.0 s", priority=1))
     elif ratio is not None and ratio < FIRST_FRAME_BLUR:
-        pen += 25
+        pen += _first_frame_penalty(ratio)
         found.append(f"blurred first frame ({ratio:.0%} of the detail after it)")
         sug.append(Suggestion(problem='blurred_first_frame', component="continuity", message=f"The first frame is blurred: it keeps {ratio:.0%} of the detail of the "
                               f"frames in the next {NEAR_S:.1f} s (median over image blocks of the Laplacian variance; whole "
                               f"frame {v['first_frame_sharpness']:.0f} vs {v['following_sharpness']:.0f}); start on a sharp frame "
                               "(trim the soft frames or the transition at the start).", target="0.0 s", priority=1))
+    elif ratio is not None:  # a little softer than what follows: a small mark, no advice
+        pen += _first_frame_penalty(ratio)
     for b in black:
         if b["where"] != "middle" or (b["fade"] and b["duration_s"] < BLACK_MIN_S):
             continue  # a quick fade through black is a transition
