@@ -29,7 +29,7 @@ class QualityAnalyzer(Analyzer):
         self._model = None
         # the cache key follows what runs: fetching the published VSFA invalidates results without it
         if locate("resnet50-imagenet") and locate("vsfa-konvid1k"):
-            self.version = "2-vsfa"
+            self.version = f"{type(self).version}-vsfa"
 
     def available(self):
         from ..models.quality.frame_quality import DEFAULT_HEAD, FrameQualityModel
