@@ -290,12 +290,6 @@ def sharpness(s):
 NATIVE_SOFT_PX = 2.5  # edge width (px at the source's own resolution) above which the footage itself is out of focus
 
 
-def _first_frame_dark(v: dict) -> bool:
-    """The first frame has under 60 % of the brightness of the frames right after it."""
-    a, b = v.get("first_frame_luma"), v.get("following_luma")
-    return a is not None and b is not None and b > 20 and a < 0.6 * b
-
-
 @builder("color", needs=('color',), rank=9)
 def color(s):
     """Colourfulness, read with the tonal range: little colour with a full range is a look (black and
@@ -587,6 +581,12 @@ FIRST_FRAME_SOFT = (0.55, 0.25)  # the penalty grows from 0 to its full 25 betwe
 # FIRST_FRAME_BLUR: a step let noise that smooths the sharp frames more than the soft one lift a clip by 25)
 
 
+def _first_frame_dark(v: dict) -> bool:
+    """The first frame has under 60 % of the brightness of the frames right after it."""
+    a, b = v.get("first_frame_luma"), v.get("following_luma")
+    return a is not None and b is not None and b > 20 and a < 0.6 * b
+
+
 def _first_frame_penalty(ratio: float) -> float:
     hi, lo = FIRST_FRAME_SOFT
     return 25.0 * min(1.0, max(0.0, (hi - ratio) / (hi - lo)))
@@ -613,23 +613,21 @@ def continuity(s):
         sug.append(Suggestion(problem='dead_opening', component="continuity", message=f"The video opens on {opening_black['duration_s']:.2f} s of black "
                               f"(mean luma {opening_black['mean_luma']:.0f}/255); start on the picture.",
                               target=f"0.0-{opening_black['end']:.2f} s", priority=1))
-    elif ratio is not None and ratio < FIRST_FRAME_BLUR and _first_frame_dark(v):
-        # much darker than what follows (the camera's exposure still settling): less detail, not blur
+    elif ratio is not None:  # the softer the first frame than what follows, the more it costs
         pen += _first_frame_penalty(ratio)
-        found.append(f"dark first frame (mean luma {v['first_frame_luma']:.0f} vs {v['following_luma']:.0f} after it)")
-        sug.append(Suggestion(problem='dark_first_frame', component="continuity", message=f"The video opens on a dark frame "
-                              f"(mean luma {v['first_frame_luma']:.0f}/255 against {v['following_luma']:.0f} in the next "
-                              f"{NEAR_S:.1f} s: the exposure is still settling); trim the opening until the picture is bright, "
-                              "or lock exposure before recording.", target="0.0 s", priority=1))
-    elif ratio is not None and ratio < FIRST_FRAME_BLUR:
-        pen += _first_frame_penalty(ratio)
-        found.append(f"blurred first frame ({ratio:.0%} of the detail after it)")
-        sug.append(Suggestion(problem='blurred_first_frame', component="continuity", message=f"The first frame is blurred: it keeps {ratio:.0%} of the detail of the "
-                              f"frames in the next {NEAR_S:.1f} s (median over image blocks of the Laplacian variance; whole "
-                              f"frame {v['first_frame_sharpness']:.0f} vs {v['following_sharpness']:.0f}); start on a sharp frame "
-                              "(trim the soft frames or the transition at the start).", target="0.0 s", priority=1))
-    elif ratio is not None:  # a little softer than what follows: a small mark, no advice
-        pen += _first_frame_penalty(ratio)
+        if ratio < FIRST_FRAME_BLUR and _first_frame_dark(v):
+            # much darker than what follows (the camera's exposure still settling): less detail, not blur
+            found.append(f"dark first frame (mean luma {v['first_frame_luma']:.0f} vs {v['following_luma']:.0f} after it)")
+            sug.append(Suggestion(problem='dark_first_frame', component="continuity", message=f"The video opens on a dark frame "
+                                  f"(mean luma {v['first_frame_luma']:.0f}/255 against {v['following_luma']:.0f} in the next "
+                                  f"{NEAR_S:.1f} s: the exposure is still settling); trim the opening until the picture is bright, "
+                                  "or lock exposure before recording.", target="0.0 s", priority=1))
+        elif ratio < FIRST_FRAME_BLUR:
+            found.append(f"blurred first frame ({ratio:.0%} of the detail after it)")
+            sug.append(Suggestion(problem='blurred_first_frame', component="continuity", message=f"The first frame is blurred: it keeps {ratio:.0%} of the detail of the "
+                                  f"frames in the next {NEAR_S:.1f} s (median over image blocks of the Laplacian variance; whole "
+                                  f"frame {v['first_frame_sharpness']:.0f} vs {v['following_sharpness']:.0f}); start on a sharp frame "
+                                  "(trim the soft frames or the transition at the start).", target="0.0 s", priority=1))
     for b in black:
         if b["where"] != "middle" or (b["fade"] and b["duration_s"] < BLACK_MIN_S):
             continue  # a quick fade through black is a transition
